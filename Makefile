@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything they need is installed here, from PyPI and npm, so a fresh clone works.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= ./.sumchain
+GENESIS ?= genesis/dev.json
+ARGS ?=
+
+.PHONY: install run test bench clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+run: install
+	$(BIN)/sumchain node --genesis $(GENESIS) --data-dir $(DATA_DIR) $(ARGS)
+
+test: install
+	$(BIN)/pytest $(ARGS)
+
+bench: install
+	$(BIN)/python bench/node_throughput.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

@@ -1,0 +1,143 @@
+"""The ``sumchain`` command."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from importlib.metadata import version
+
+from .accounts import DEFAULT_MNEMONIC
+from .chain import Chain
+from .errors import ChainError
+from .genesis import GenesisError, load_genesis
+from .mining import Miner
+from .store import StoreLockedError
+
+DEFAULT_GENESIS = "genesis/dev.json"
+DEFAULT_DATA_DIR = "./.sumchain"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sumchain",
+        description="A developer Ethereum node on py-evm, built for machine learning in smart contracts.",
+    )
+    parser.add_argument("--version", action="version", version=f"sumchain {version('sumchain')}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    node = commands.add_parser(
+        "node",
+        help="start the node",
+        description="Start a single-node development chain (automine by default), like Anvil.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    node.add_argument("--host", default="127.0.0.1",
+                      help="address the JSON-RPC server binds; loopback unless you mean to expose it")
+    node.add_argument("--port", type=_port, default=8545, help="JSON-RPC port")
+    storage = node.add_mutually_exclusive_group()
+    storage.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="PATH",
+                         help="directory of the persistent chain; created on first start, resumed after")
+    storage.add_argument("--in-memory", action="store_true",
+                         help="keep the chain in memory only (gone when the node stops)")
+    node.add_argument("--genesis", default=DEFAULT_GENESIS, metavar="PATH",
+                      help="genesis file (format: docs/genesis.md)")
+    node.add_argument("--block-time", type=_non_negative_float, default=0, metavar="SECONDS",
+                      help="mine a block every SECONDS; 0 mines each transaction at once (automine)")
+    node.add_argument("--chain-id", type=_positive_int, default=None,
+                      help="chain id (default: the genesis file's, 31337 in genesis/dev.json)")
+    node.add_argument("--accounts", type=_non_negative_int, default=None, metavar="N",
+                      help="number of funded dev accounts (default: the genesis file's, 10)")
+    node.add_argument("--mnemonic", default=None,
+                      help=f"BIP-39 mnemonic of the dev accounts (default: the genesis file's, {DEFAULT_MNEMONIC!r})")
+    node.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                      help="log verbosity: info shows mined transactions, debug every request")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "node":
+        return run_node(args)
+    return 2
+
+
+def run_node(args: argparse.Namespace) -> int:
+    try:
+        genesis = load_genesis(args.genesis).with_overrides(
+            chain_id=args.chain_id, account_count=args.accounts, mnemonic=args.mnemonic,
+        )
+        chain = Chain.open(genesis, None if args.in_memory else args.data_dir)
+    except (GenesisError, ChainError, StoreLockedError, ValueError) as error:
+        print(f"sumchain: {error}", file=sys.stderr)
+        return 1
+    miner = Miner(chain, args.block_time)
+    print(banner(chain, miner, args), flush=True)
+
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    stopping.wait()
+    print("\nstopping: finishing the current block and closing the data dir", flush=True)
+    miner.stop()
+    chain.close()
+    return 0
+
+
+def banner(chain: Chain, miner: Miner, args: argparse.Namespace) -> str:
+    genesis = chain.genesis
+    balance_eth = genesis.dev_accounts.balance / 10**18
+    lines = [f"sumchain {version('sumchain')}", "", "Available Accounts", "=================="]
+    lines += [f"({a.index}) {a.checksum_address} ({balance_eth:g} ETH)" for a in chain.accounts]
+    lines += ["", "Private Keys", "=================="]
+    lines += [f"({a.index}) {a.private_key_hex}" for a in chain.accounts]
+    lines += [
+        "", "Wallet", "==================",
+        f"Mnemonic:          {genesis.dev_accounts.mnemonic}",
+        "Derivation path:   m/44'/60'/0'/0/",
+        "", f"Chain ID:          {chain.chain_id}",
+        f"Hardfork:          {genesis.hardfork}",
+        f"Base fee:          {chain.next_base_fee()}",
+        f"Gas limit:         {chain.head.gas_limit}",
+        f"Data:              {'in memory' if args.in_memory else args.data_dir} (head block {chain.head_number})",
+        f"Mining:            {miner.mode}" + (f" every {miner.interval:g}s" if miner.interval else ""),
+        f"JSON-RPC:          http://{args.host}:{args.port} (not served yet: the RPC server is issue #3)",
+    ]
+    return "\n".join(lines)
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0-65535")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text, 0)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text, 0)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Running a message against a state without a signed transaction: calls and gas estimates.
+
+The message goes through py-evm's own transaction executor (buying gas,
+bumping the nonce, access lists, refunds, the EIP-7623 floor) so a call costs
+exactly what the same transaction would, but it skips the nonce and signature
+checks and its state changes are thrown away with the overlay it ran on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from eth.vm.spoof import SpoofTransaction
+from eth.abc import ComputationAPI, StateAPI, VirtualMachineAPI
+from eth.exceptions import Revert
+
+from .errors import ExecutionFailed, revert_reason
+from .transactions import calldata_floor_gas
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """The fields of eth_call / eth_estimateGas (all optional but none-sensible defaults)."""
+
+    sender: bytes = b"\x00" * 20
+    to: bytes = b""  # b"" runs ``data`` as init code
+    data: bytes = b""
+    value: int = 0
+    gas: int | None = None  # None: the block gas limit (the RPC layer caps it)
+    gas_price: int | None = None
+    max_fee_per_gas: int | None = None
+    max_priority_fee_per_gas: int | None = None
+    access_list: Sequence[tuple[bytes, Sequence[int]]] = ()
+    nonce: int | None = None
+
+    @property
+    def pays_fees(self) -> bool:
+        return any(
+            fee is not None and fee > 0
+            for fee in (self.gas_price, self.max_fee_per_gas, self.max_priority_fee_per_gas)
+        )
+
+    def fees(self, base_fee: int) -> tuple[int, int]:
+        """(max fee, max priority fee) as a dynamic-fee transaction would carry them."""
+        if self.gas_price is not None:
+            return self.gas_price, self.gas_price
+        priority = self.max_priority_fee_per_gas or 0
+        max_fee = self.max_fee_per_gas if self.max_fee_per_gas is not None else base_fee + priority
+        return max_fee, min(priority, max_fee)
+
+
+@dataclass
+class CallResult:
+    output: bytes
+    gas_used: int
+    error: str | None = None  # None when the call succeeded
+    reverted: bool = False
+    computation: ComputationAPI | None = field(default=None, repr=False)
+
+    @property
+    def success(self) -> bool:
+        return self.error is None
+
+    def raise_for_error(self) -> None:
+        if self.error is not None:
+            raise ExecutionFailed(self.error, self.output if self.reverted else b"", self.reverted)
+
+
+def execute_call(
+    vm_class: type[VirtualMachineAPI],
+    state: StateAPI,
+    request: CallRequest,
+    chain_id: int,
+    gas: int,
+    calldata_floor: bool,
+) -> CallResult:
+    """Run ``request`` as a transaction with ``gas`` on ``state`` (which it changes)."""
+    sender = request.sender
+    max_fee, priority_fee = request.fees(state.execution_context.base_fee_per_gas)
+    if priority_fee > max_fee:
+        raise ExecutionFailed("max priority fee per gas higher than max fee per gas")
+    nonce = request.nonce if request.nonce is not None else state.get_nonce(sender)
+    unsigned = vm_class.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
+        chain_id, nonce, priority_fee, max_fee, gas, request.to, request.value,
+        request.data, [(address, list(slots)) for address, slots in request.access_list],
+    )
+    tx = SpoofTransaction(unsigned, from_=sender)
+    minimum = minimum_gas(tx, calldata_floor)
+    if gas < minimum:
+        raise ExecutionFailed(f"intrinsic gas too low: gas {gas}, minimum needed {minimum}")
+    if request.pays_fees:
+        balance = state.get_balance(sender)
+        cost = gas * min(max_fee, state.execution_context.base_fee_per_gas + priority_fee) + request.value
+        if balance < cost:
+            raise ExecutionFailed(
+                f"insufficient funds for gas * price + value: have {balance} want {cost}"
+            )
+    executor = state.get_transaction_executor()
+    message = executor.build_evm_message(tx)
+    computation = executor.build_computation(message, tx)
+    computation = executor.finalize_computation(tx, computation)
+    gas_used = vm_class.finalize_gas_used(tx, computation)
+    if not computation.is_error:
+        return CallResult(computation.output, gas_used, computation=computation)
+    reverted = isinstance(computation.error, Revert)
+    output = computation.output if reverted else b""
+    return CallResult(output, gas_used, describe_failure(computation, output), reverted, computation)
+
+
+def describe_failure(computation: ComputationAPI, output: bytes) -> str:
+    """'execution reverted[: reason]' for reverts, the EVM error otherwise."""
+    if isinstance(computation.error, Revert):
+        reason = revert_reason(output)
+        return f"execution reverted: {reason}" if reason else "execution reverted"
+    return str(computation.error) or type(computation.error).__name__
+
+
+def minimum_gas(tx: object, calldata_floor: bool) -> int:
+    intrinsic = tx.intrinsic_gas  # type: ignore[attr-defined]
+    return max(intrinsic, calldata_floor_gas(tx.data)) if calldata_floor else intrinsic  # type: ignore[attr-defined]
+
+
+def estimate_gas(run: Callable[[int], CallResult], cap: int, minimum: int) -> int:
+    """The least gas limit with which ``run`` succeeds, by binary search.
+
+    ``run(gas)`` executes on a fresh copy of the state each time. A call that
+    fails even with ``cap`` raises ExecutionFailed with its reason.
+    """
+    at_cap = run(cap)
+    at_cap.raise_for_error()
+    low = max(minimum, at_cap.gas_used) - 1  # below what it used never succeeds
+    high = cap
+    # Most calls succeed with what they used (no refunds, no 63/64 reserve).
+    if low + 1 < high and run(low + 1).success:
+        return low + 1
+    while high - low > 1:
+        middle = (low + high) // 2
+        if run(middle).success:
+            high = middle
+        else:
+            low = middle
+    return high
