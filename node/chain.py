@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
 import rlp
@@ -376,11 +376,10 @@ class Chain:
         """
         with self._lock:
             header, state_factory = self._call_context(ref, request.pays_fees)
-        gas = header.gas_limit if request.gas is None else request.gas
         state = state_factory()
         if state_override is not None:
             state_override(state)
-        return execute_call(self.vm_class, state, request, self.chain_id, gas, self._calldata_floor)
+        return execute_call(self.vm_class, state, request, self.chain_id, header.gas_limit, self._calldata_floor)
 
     def estimate_gas(self, request: CallRequest, ref: BlockRef = PENDING,
                      state_override: Callable[[StateAPI], None] | None = None) -> int:
@@ -393,7 +392,7 @@ class Chain:
             state = state_factory()
             if state_override is not None:
                 state_override(state)
-            return execute_call(self.vm_class, state, request, self.chain_id, gas, self._calldata_floor)
+            return execute_call(self.vm_class, state, replace(request, gas=gas), self.chain_id, gas, self._calldata_floor)
 
         probe = self.vm_class.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
             self.chain_id, 0, 0, 0, cap, request.to, request.value, request.data,

@@ -74,11 +74,20 @@ def execute_call(
     gas: int,
     calldata_floor: bool,
 ) -> CallResult:
-    """Run ``request`` as a transaction with ``gas`` on ``state`` (which it changes)."""
+    """Run ``request`` as a transaction on ``state`` (which it changes).
+
+    ``gas`` is the limit when the request names none; like geth, a call that
+    pays fees gets no more of it than the sender can afford.
+    """
     sender = request.sender
     max_fee, priority_fee = request.fees(state.execution_context.base_fee_per_gas)
     if priority_fee > max_fee:
         raise ExecutionFailed("max priority fee per gas higher than max fee per gas")
+    price = min(max_fee, state.execution_context.base_fee_per_gas + priority_fee)
+    if request.gas is not None:
+        gas = request.gas
+    elif request.pays_fees and price:
+        gas = min(gas, max(0, state.get_balance(sender) - request.value) // price)
     nonce = request.nonce if request.nonce is not None else state.get_nonce(sender)
     unsigned = vm_class.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
         chain_id, nonce, priority_fee, max_fee, gas, request.to, request.value,
@@ -86,15 +95,12 @@ def execute_call(
     )
     tx = SpoofTransaction(unsigned, from_=sender)
     minimum = minimum_gas(tx, calldata_floor)
-    if gas < minimum:
+    if gas < minimum and request.gas is not None:
         raise ExecutionFailed(f"intrinsic gas too low: gas {gas}, minimum needed {minimum}")
-    if request.pays_fees:
-        balance = state.get_balance(sender)
-        cost = gas * min(max_fee, state.execution_context.base_fee_per_gas + priority_fee) + request.value
-        if balance < cost:
-            raise ExecutionFailed(
-                f"insufficient funds for gas * price + value: have {balance} want {cost}"
-            )
+    balance = state.get_balance(sender)
+    cost = (max(gas, minimum) * price if request.pays_fees else 0) + request.value
+    if balance < cost:
+        raise ExecutionFailed(f"insufficient funds for gas * price + value: have {balance} want {cost}")
     executor = state.get_transaction_executor()
     message = executor.build_evm_message(tx)
     computation = executor.build_computation(message, tx)

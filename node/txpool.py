@@ -51,7 +51,7 @@ class TxPool:
                     f"maxFeePerGas and maxPriorityFeePerGas by at least {REPLACEMENT_BUMP_PERCENT}%"
                 )
             self._forget(previous)
-        slots[tx.nonce] = tx
+        self._by_sender.setdefault(tx.sender, {})[tx.nonce] = tx
         self._by_hash[tx.hash] = tx
         self._arrival[tx.hash] = next(self._counter)
         return previous

@@ -1,0 +1,66 @@
+"""Shared test helpers: compiling the test contracts and encoding calls."""
+from __future__ import annotations
+
+import functools
+import json
+import pathlib
+import subprocess
+
+from eth_abi import decode, encode
+from eth_account import Account
+from eth_hash.auto import keccak
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CONTRACTS = ROOT / "tests" / "contracts"
+ETHER = 10**18
+
+
+@functools.lru_cache(maxsize=None)
+def compile_contract(file_name: str, contract: str) -> tuple[list, bytes]:
+    """(abi, creation bytecode) of a test contract, compiled with the pinned npm solc."""
+    source = (CONTRACTS / file_name).read_text()
+    standard_input = {
+        "language": "Solidity",
+        "sources": {file_name: {"content": source}},
+        "settings": {
+            "evmVersion": "cancun",
+            "optimizer": {"enabled": True, "runs": 200},
+            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
+        },
+    }
+    result = subprocess.run(
+        ["node", str(ROOT / "contracts" / "solc.js")],
+        input=json.dumps(standard_input), capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    output = json.loads(result.stdout)
+    errors = [e for e in output.get("errors", []) if e["severity"] == "error"]
+    assert not errors, errors
+    compiled = output["contracts"][file_name][contract]
+    return compiled["abi"], bytes.fromhex(compiled["evm"]["bytecode"]["object"])
+
+
+def selector(signature: str) -> bytes:
+    return keccak(signature.encode())[:4]
+
+
+def calldata(signature: str, *args) -> bytes:
+    types = signature[signature.index("(") + 1 : -1]
+    arg_types = [t for t in types.split(",") if t]
+    return selector(signature) + encode(arg_types, list(args))
+
+
+def decode_output(types: list[str], data: bytes) -> tuple:
+    return decode(types, data)
+
+
+def topic(signature: str) -> bytes:
+    return keccak(signature.encode())
+
+
+def sign(private_key: bytes, **fields) -> bytes:
+    """A raw signed transaction; dynamic-fee unless ``gasPrice`` is given."""
+    tx = {"value": 0, "gas": 21_000, "chainId": 31337, "data": b""}
+    if "gasPrice" not in fields:
+        tx.update(maxFeePerGas=10**10, maxPriorityFeePerGas=10**9, type=2)
+    tx.update(fields)
+    return bytes(Account.sign_transaction(tx, private_key).raw_transaction)
