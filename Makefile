@@ -29,7 +29,7 @@ test: install
 	$(BIN)/pytest $(ARGS)
 
 bench: install
-	$(BIN)/python bench/node_throughput.py
+	$(BIN)/python bench/node_core.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis
