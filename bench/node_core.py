@@ -63,7 +63,7 @@ def run(storage: str, transfers: int, blocks: int) -> dict[str, float]:
         chain.close()
 
         chain = fresh()
-        chain.automine = False
+        chain.set_automine(False)
         raws = signed_transfers(chain, transfers)
         for raw in raws:
             chain.send_raw_transaction(raw)

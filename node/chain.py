@@ -110,6 +110,7 @@ class Chain:
         genesis: Genesis,
         store: Store,
         *,
+        automine: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.genesis = genesis
@@ -126,7 +127,7 @@ class Chain:
         self._reader: tuple[bytes, StateAPI] | None = None
         self.pool = TxPool()
         self.impersonated: set[bytes] = set()
-        self.automine = True
+        self.automine = automine
         self.accounts: list[DevAccount] = derive_accounts(
             genesis.dev_accounts.mnemonic, genesis.dev_accounts.count
         )
@@ -137,6 +138,9 @@ class Chain:
         else:
             self._check_genesis()
         self._load()
+        # Transactions pooled just before a crash were admitted but never
+        # acknowledged; in automine they are mined now rather than left waiting.
+        self._automine_pool()
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -144,7 +148,12 @@ class Chain:
         cls, genesis: Genesis, data_dir: str | None, *, sync: bool = True, **kwargs: Any
     ) -> "Chain":
         """Open (or create) the chain under ``data_dir``; None keeps it in memory."""
-        return cls(genesis, Store(data_dir, sync=sync), **kwargs)
+        store = Store(data_dir, sync=sync)
+        try:
+            return cls(genesis, store, **kwargs)
+        except BaseException:
+            store.close()  # release the data dir for the next attempt
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -191,9 +200,7 @@ class Chain:
         stored = self.store.get_meta("genesis")
         wanted = self.genesis.to_json()
         if stored != wanted:
-            differing = sorted(
-                key for key in set(stored) | set(wanted) if stored.get(key) != wanted.get(key)
-            )
+            differing = _differing_paths(stored, wanted)
             raise ChainError(
                 f"the data dir {self.store.path} holds a chain created from a different "
                 f"genesis (differs in: {', '.join(differing)}); use another --data-dir, "
@@ -323,7 +330,7 @@ class Chain:
     def state_at(self, ref: BlockRef = LATEST) -> StateAPI:
         """A throwaway state after block ``ref`` (``pending``: after the pool's block)."""
         with self._lock:
-            if ref == PENDING:
+            if ref == PENDING and len(self.pool):
                 built = self._build_pending()
                 return self._state(built.overlay, built.block.header, built.block.header.state_root)
             number = self.resolve_number(ref)
@@ -401,7 +408,7 @@ class Chain:
         return estimate_gas(run, cap, minimum_gas(probe, self._calldata_floor))
 
     def _call_context(self, ref: BlockRef, pays_fees: bool) -> tuple[BlockHeaderAPI, Callable[[], StateAPI]]:
-        if ref == PENDING:
+        if ref == PENDING and len(self.pool):
             built = self._build_pending()
             overlay, root = built.overlay, built.block.header.state_root
             header = built.block.header
@@ -484,8 +491,10 @@ class Chain:
     def _submit(self, tx: txs.NodeTransaction) -> bytes:
         with self._lock:
             self._admit(tx)
-            if self.automine:
-                self._automine(tx)
+            for built in self._automine_pool():
+                for rejected, reason in built.rejected:
+                    if rejected.hash == tx.hash:
+                        raise TransactionRejected(reason)
             return tx.hash
 
     def _admit(self, tx: txs.NodeTransaction) -> None:
@@ -527,16 +536,15 @@ class Chain:
         self.store.commit(writes)
         log.debug("pooled 0x%s (nonce %d from 0x%s)", tx.hash.hex(), tx.nonce, tx.sender.hex())
 
-    def _automine(self, submitted: txs.NodeTransaction) -> None:
-        """Mine one block per executable transaction; raise if ``submitted`` fails."""
-        while True:
+    def _automine_pool(self) -> list[_Built]:
+        """In automine, mine each executable pooled transaction in a block of its own."""
+        built = []
+        while self.automine and len(self.pool):
             candidate = next(iter(self.pool.executable(self._state_nonce_reader(), self.next_base_fee())), None)
             if candidate is None:
-                return
-            built = self._mine([candidate])
-            for tx, reason in built.rejected:
-                if tx.hash == submitted.hash:
-                    raise TransactionRejected(reason)
+                break
+            built.append(self._mine([candidate]))
+        return built
 
     # ------------------------------------------------------------------ mining
     def next_base_fee(self) -> int:
@@ -690,6 +698,12 @@ class Chain:
                 writes.delete("pool", tx.hash)
             self.store.commit(writes)
 
+    def set_automine(self, enabled: bool) -> None:
+        """Switch automine; switching it on mines what the pool holds, one block each."""
+        with self._lock:
+            self.automine = enabled
+            self._automine_pool()
+
     def on_block(self, listener: Callable[[Block], None]) -> None:
         """Call ``listener(block)`` after each block is committed (subscriptions)."""
         self._listeners.append(listener)
@@ -832,3 +846,11 @@ def _rejection_reason(error: ValidationError) -> str:
     return text
 
 
+def _differing_paths(stored: Any, wanted: Any, prefix: str = "") -> list[str]:
+    """Dotted paths of the genesis fields that differ (``config.chainId``)."""
+    if isinstance(stored, dict) and isinstance(wanted, dict):
+        paths = []
+        for key in sorted(set(stored) | set(wanted)):
+            paths += _differing_paths(stored.get(key), wanted.get(key), f"{prefix}{key}.")
+        return paths
+    return [] if stored == wanted else [prefix.rstrip(".")]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
+import pathlib
 import signal
 import sys
 import threading
@@ -13,9 +15,10 @@ from .chain import Chain
 from .errors import ChainError
 from .genesis import GenesisError, load_genesis
 from .mining import Miner
-from .store import StoreLockedError
+from .store import StoreError
 
-DEFAULT_GENESIS = "genesis/dev.json"
+# The checkout's dev genesis, so `sumchain node` works from any directory.
+DEFAULT_GENESIS = str(pathlib.Path(__file__).resolve().parent.parent / "genesis" / "dev.json")
 DEFAULT_DATA_DIR = "./.sumchain"
 
 
@@ -42,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     storage.add_argument("--in-memory", action="store_true",
                          help="keep the chain in memory only (gone when the node stops)")
     node.add_argument("--genesis", default=DEFAULT_GENESIS, metavar="PATH",
-                      help="genesis file (format: docs/genesis.md)")
+                      help="genesis file (format: docs/genesis.md); default: this checkout's genesis/dev.json")
     node.add_argument("--block-time", type=_non_negative_float, default=0, metavar="SECONDS",
                       help="mine a block every SECONDS; 0 mines each transaction at once (automine)")
     node.add_argument("--chain-id", type=_positive_int, default=None,
@@ -68,20 +71,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_node(args: argparse.Namespace) -> int:
+    # Handlers first: a stop request during start-up must still close the data dir.
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
     try:
         genesis = load_genesis(args.genesis).with_overrides(
             chain_id=args.chain_id, account_count=args.accounts, mnemonic=args.mnemonic,
         )
-        chain = Chain.open(genesis, None if args.in_memory else args.data_dir)
-    except (GenesisError, ChainError, StoreLockedError, ValueError) as error:
+        chain = Chain.open(genesis, None if args.in_memory else args.data_dir, automine=args.block_time == 0)
+    except (GenesisError, ChainError, StoreError, ValueError) as error:
         print(f"sumchain: {error}", file=sys.stderr)
         return 1
     miner = Miner(chain, args.block_time)
     print(banner(chain, miner, args), flush=True)
-
-    stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
     stopping.wait()
     print("\nstopping: finishing the current block and closing the data dir", flush=True)
     miner.stop()
@@ -134,8 +137,8 @@ def _non_negative_int(text: str) -> int:
 
 def _non_negative_float(text: str) -> float:
     value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError("must be a finite number >= 0")
     return value
 
 

@@ -44,7 +44,7 @@ class Miner:
         if enabled:
             self._stop_thread()
             self._interval = 0.0
-        self.chain.automine = enabled
+        self.chain.set_automine(enabled)
 
     def set_interval(self, seconds: float) -> None:
         """Mine every ``seconds``; 0 stops interval mining (leaving manual mode)."""
@@ -52,7 +52,7 @@ class Miner:
             raise ValueError("the block interval must be >= 0 seconds")
         self._stop_thread()
         self._interval = float(seconds)
-        self.chain.automine = False
+        self.chain.set_automine(False)
         if seconds > 0:
             self._stop = threading.Event()
             self._thread = threading.Thread(target=self._run, name="interval-miner", daemon=True)

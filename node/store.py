@@ -50,7 +50,11 @@ def number_key(number: int) -> bytes:
     return struct.pack(">Q", number)
 
 
-class StoreLockedError(RuntimeError):
+class StoreError(RuntimeError):
+    """The data dir cannot be used (the message says why)."""
+
+
+class StoreLockedError(StoreError):
     """Another process has the data dir open."""
 
 
@@ -85,10 +89,13 @@ class Store:
             self._env = None
             self._memory = _MemoryLMDB()
             return
-        os.makedirs(self.path, exist_ok=True)
-        # LMDB itself allows several processes; two nodes mining on one data
-        # dir would fork it, so the first one holds an exclusive lock.
-        self._lock_file = open(os.path.join(self.path, "LOCK"), "a+")
+        try:
+            os.makedirs(self.path, exist_ok=True)
+            # LMDB itself allows several processes; two nodes mining on one data
+            # dir would fork it, so the first one holds an exclusive lock.
+            self._lock_file = open(os.path.join(self.path, "LOCK"), "a+")
+        except OSError as error:
+            raise StoreError(f"cannot use data dir {self.path}: {error.strerror or error}") from None
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -96,14 +103,18 @@ class Store:
             raise StoreLockedError(
                 f"data dir {self.path} is in use by another sumchain process"
             ) from None
-        self._env = lmdb.open(
-            self.path,
-            map_size=DEFAULT_MAP_SIZE,
-            max_dbs=len(SUB_DATABASES),
-            sync=sync,
-            metasync=sync,
-        )
-        self._dbs = {name: self._env.open_db(name.encode()) for name in SUB_DATABASES}
+        try:
+            self._env = lmdb.open(
+                self.path,
+                map_size=DEFAULT_MAP_SIZE,
+                max_dbs=len(SUB_DATABASES),
+                sync=sync,
+                metasync=sync,
+            )
+            self._dbs = {name: self._env.open_db(name.encode()) for name in SUB_DATABASES}
+        except lmdb.Error as error:
+            self._lock_file.close()
+            raise StoreError(f"cannot open the chain database in {self.path}: {error}") from None
 
     def close(self) -> None:
         if self._env is not None:

@@ -176,12 +176,12 @@ def test_restart_resumes_the_chain_and_its_pool(dev_genesis, tmp_path):
     alice, bob = chain.accounts[0], chain.accounts[1]
     mined = chain.send_transaction(alice.address, bob.address, value=5)
     chain.set_balance(b"\x55" * 20, 42)
-    chain.automine = False
+    chain.set_automine(False)
     pooled = chain.send_transaction(alice.address, bob.address, value=6)
     head = chain.get_block()
     chain.close()
 
-    again = Chain.open(dev_genesis, tmp_path / "data")
+    again = Chain.open(dev_genesis, tmp_path / "data", automine=False)
     try:
         assert again.get_block().hash == head.hash
         assert again.get_receipt(mined).status == 1
