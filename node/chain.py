@@ -133,6 +133,7 @@ class Chain:
         )
         self._keys = {account.address: account.private_key for account in self.accounts}
         self._listeners: list[Callable[[Block], None]] = []
+        self._pending_listeners: list[Callable[[txs.NodeTransaction], None]] = []
         if store.get_meta("head") is None:
             self._create_genesis()
         else:
@@ -535,6 +536,8 @@ class Chain:
         writes.put("pool", tx.hash, pack([tx.raw, tx.sender, tx.impersonated]))
         self.store.commit(writes)
         log.debug("pooled 0x%s (nonce %d from 0x%s)", tx.hash.hex(), tx.nonce, tx.sender.hex())
+        for listener in list(self._pending_listeners):
+            listener(tx)
 
     def _automine_pool(self) -> list[_Built]:
         """In automine, mine each executable pooled transaction in a block of its own."""
@@ -705,8 +708,20 @@ class Chain:
             self._automine_pool()
 
     def on_block(self, listener: Callable[[Block], None]) -> None:
-        """Call ``listener(block)`` after each block is committed (subscriptions)."""
+        """Call ``listener(block)`` after each block is committed (filters, subscriptions).
+
+        Listeners run in the mining thread with the chain locked: they must be quick.
+        """
         self._listeners.append(listener)
+
+    def on_pending_transaction(self, listener: Callable[[txs.NodeTransaction], None]) -> None:
+        """Call ``listener(tx)`` when a transaction enters the pool (same rules)."""
+        self._pending_listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[Any], None]) -> None:
+        for listeners in (self._listeners, self._pending_listeners):
+            if listener in listeners:
+                listeners.remove(listener)
 
     # ------------------------------------------------------------------ time
     @property

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import math
 import pathlib
 import signal
 import sys
-import threading
 from importlib.metadata import version
 
 from .accounts import DEFAULT_MNEMONIC
@@ -54,6 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
                       help="number of funded dev accounts (default: the genesis file's, 10)")
     node.add_argument("--mnemonic", default=None,
                       help=f"BIP-39 mnemonic of the dev accounts (default: the genesis file's, {DEFAULT_MNEMONIC!r})")
+    node.add_argument("--allow-origin", default=None, metavar="ORIGIN",
+                      help="CORS origin browsers may call from (default: * when bound to loopback, none otherwise)")
+    node.add_argument("--max-request-size", type=_positive_int, default=5 * 1024 * 1024, metavar="BYTES",
+                      help="largest HTTP request body or WebSocket message")
+    node.add_argument("--max-batch", type=_positive_int, default=1000, metavar="N",
+                      help="most requests in one JSON-RPC batch")
+    node.add_argument("--call-gas-cap", type=_positive_int, default=50_000_000, metavar="GAS",
+                      help="most gas an eth_call, eth_estimateGas or debug_traceCall may use")
+    node.add_argument("--call-timeout", type=_positive_float, default=5.0, metavar="SECONDS",
+                      help="longest an eth_call, eth_estimateGas or debug_traceCall may run")
     node.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                       help="log verbosity: info shows mined transactions, debug every request")
     return parser
@@ -71,10 +81,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_node(args: argparse.Namespace) -> int:
+    return asyncio.run(_serve(args))
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from rpc.methods import Api, Limits
+    from rpc.server import RpcServer, is_loopback
+
     # Handlers first: a stop request during start-up must still close the data dir.
-    stopping = threading.Event()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+        loop.add_signal_handler(signum, stopping.set)
     try:
         genesis = load_genesis(args.genesis).with_overrides(
             chain_id=args.chain_id, account_count=args.accounts, mnemonic=args.mnemonic,
@@ -84,15 +104,37 @@ def run_node(args: argparse.Namespace) -> int:
         print(f"sumchain: {error}", file=sys.stderr)
         return 1
     miner = Miner(chain, args.block_time)
-    print(banner(chain, miner, args), flush=True)
-    stopping.wait()
+    limits = Limits(
+        call_gas_cap=args.call_gas_cap, call_timeout=args.call_timeout,
+        max_batch=args.max_batch, max_request_bytes=args.max_request_size,
+    )
+    allow_origin = args.allow_origin if args.allow_origin is not None else ("*" if is_loopback(args.host) else None)
+    runner = web.AppRunner(RpcServer(Api(chain, miner, limits), allow_origin=allow_origin).app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, args.host, args.port)
+    try:
+        await site.start()
+    except OSError as error:
+        print(f"sumchain: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
+        await runner.cleanup()
+        miner.stop()
+        chain.close()
+        return 1
+    port = runner.addresses[0][1]  # the real one when --port 0
+    print(banner(chain, miner, args, f"http://{_url_host(args.host)}:{port}"), flush=True)
+    await stopping.wait()
     print("\nstopping: finishing the current block and closing the data dir", flush=True)
+    await runner.cleanup()
     miner.stop()
     chain.close()
     return 0
 
 
-def banner(chain: Chain, miner: Miner, args: argparse.Namespace) -> str:
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def banner(chain: Chain, miner: Miner, args: argparse.Namespace, url: str) -> str:
     genesis = chain.genesis
     balance_eth = genesis.dev_accounts.balance / 10**18
     lines = [f"sumchain {version('sumchain')}", "", "Available Accounts", "=================="]
@@ -109,7 +151,7 @@ def banner(chain: Chain, miner: Miner, args: argparse.Namespace) -> str:
         f"Gas limit:         {chain.head.gas_limit}",
         f"Data:              {'in memory' if args.in_memory else args.data_dir} (head block {chain.head_number})",
         f"Mining:            {miner.mode}" + (f" every {miner.interval:g}s" if miner.interval else ""),
-        f"JSON-RPC:          http://{args.host}:{args.port} (not served yet: the RPC server is issue #3)",
+        f"JSON-RPC:          {url} (HTTP and WebSocket)",
     ]
     return "\n".join(lines)
 
@@ -132,6 +174,13 @@ def _non_negative_int(text: str) -> int:
     value = int(text, 0)
     if value < 0:
         raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError("must be a finite number > 0")
     return value
 
 

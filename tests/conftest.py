@@ -41,3 +41,61 @@ def probe(chain, alice, probe_code):
     receipt = chain.get_receipt(tx_hash)
     assert receipt.status == 1
     return receipt.contract_address
+
+
+class RunningNode:
+    """A chain served over JSON-RPC on a free loopback port, in a background thread."""
+
+    def __init__(self, chain, allow_origin="*", **limits) -> None:
+        import asyncio
+        import threading
+
+        from aiohttp import web
+
+        from node.mining import Miner
+        from rpc.methods import Api, Limits
+        from rpc.server import RpcServer
+
+        self.chain = chain
+        self.miner = Miner(chain)
+        self.loop = asyncio.new_event_loop()
+        api = Api(chain, self.miner, Limits(**limits))
+        self.runner = web.AppRunner(RpcServer(api, allow_origin=allow_origin).app(), access_log=None)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        port = self.runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(timeout=30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=30)
+        self.miner.stop()
+
+
+@pytest.fixture
+def node(chain):
+    running = RunningNode(chain)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def rpc(node):
+    """Call one JSON-RPC method over HTTP: rpc(method, *params) -> the whole response object."""
+    import json
+    import urllib.request
+
+    def call(method, *params):
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+        request = urllib.request.Request(node.url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    return call

@@ -1,0 +1,247 @@
+"""JSON-RPC 2.0 over HTTP POST and WebSocket, on one aiohttp port.
+
+Every method runs in a worker thread (the chain is synchronous), so a slow
+call never stalls the event loop; WebSocket connections each have their own
+bounded send queue, so a slow reader only ever delays itself.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from aiohttp import WSMsgType, web
+
+from node.blocks import Block
+from node.errors import ChainError
+from node.transactions import NodeTransaction
+
+from . import codec as c
+from .errors import (
+    INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RpcError,
+    from_chain_error,
+)
+from .methods import Api, Limits
+
+log = logging.getLogger("sumchain.rpc")
+
+WEBSOCKET_QUEUE_LIMIT = 10_000  # messages a client may fall behind before it is dropped
+WORKER_THREADS = 8
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class RpcServer:
+    def __init__(self, api: Api, *, allow_origin: str | None = None) -> None:
+        self.api = api
+        self.limits: Limits = api.limits
+        self.allow_origin = allow_origin
+        self.handlers: dict[str, Callable[[list], Any]] = api.table()
+        self._executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rpc")
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=self.limits.max_request_bytes, middlewares=[self._cors])
+        app.router.add_post("/", self._http)
+        app.router.add_get("/", self._websocket)
+        app.router.add_route("OPTIONS", "/", self._preflight)
+        app.on_cleanup.append(self._shutdown)
+        return app
+
+    async def _shutdown(self, app: web.Application) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    # ------------------------------------------------------------ HTTP
+    async def _http(self, request: web.Request) -> web.Response:
+        response = await self.handle_payload(await request.read())
+        if response is None:  # only notifications: nothing to answer
+            return web.Response(status=204)
+        return web.Response(text=json.dumps(response), content_type="application/json")
+
+    @web.middleware
+    async def _cors(self, request: web.Request, handler: Callable) -> web.StreamResponse:
+        response = await handler(request)
+        if self.allow_origin is not None and not response.prepared:
+            response.headers["Access-Control-Allow-Origin"] = self.allow_origin
+            response.headers["Vary"] = "Origin"
+        return response
+
+    async def _preflight(self, request: web.Request) -> web.Response:
+        if self.allow_origin is None:
+            return web.Response(status=403, text="cross-origin requests are not allowed (see --allow-origin)")
+        return web.Response(status=204, headers={
+            "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+            "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "Content-Type"),
+            "Access-Control-Max-Age": "600",
+        })
+
+    # ------------------------------------------------------------ JSON-RPC
+    async def handle_payload(self, raw: bytes | str, connection: "Connection | None" = None) -> Any:
+        """The response to one request or a batch (None when nothing is owed)."""
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            return _error_response(None, RpcError(PARSE_ERROR, f"parse error: {error}"))
+        if isinstance(payload, list):
+            if not payload:
+                return _error_response(None, RpcError(INVALID_REQUEST, "empty batch"))
+            if len(payload) > self.limits.max_batch:
+                return _error_response(None, RpcError(
+                    INVALID_REQUEST, f"batch too large: {len(payload)} requests, at most {self.limits.max_batch}"
+                ))
+            responses = [await self._handle_one(item, connection) for item in payload]
+            return [response for response in responses if response is not None] or None
+        return await self._handle_one(payload, connection)
+
+    async def _handle_one(self, item: Any, connection: "Connection | None") -> dict[str, Any] | None:
+        if not isinstance(item, dict):
+            return _error_response(None, RpcError(INVALID_REQUEST, "invalid request: expected a JSON object"))
+        request_id = item.get("id")
+        notification = "id" not in item
+        if not isinstance(request_id, (str, int, type(None))) or isinstance(request_id, bool):
+            return _error_response(None, RpcError(INVALID_REQUEST, "invalid request: id must be a string, number or null"))
+        method, params = item.get("method"), item.get("params", [])
+        if item.get("jsonrpc") != "2.0" or not isinstance(method, str):
+            return _error_response(request_id, RpcError(INVALID_REQUEST, 'invalid request: needs "jsonrpc": "2.0" and a method name'))
+        if not isinstance(params, list):
+            return _error_response(request_id, RpcError(INVALID_PARAMS, "params: expected an array of positional parameters"))
+        log.debug("%s %s", method, _preview(params))
+        try:
+            result = await self._dispatch(method, params, connection)
+        except RpcError as error:
+            response = _error_response(request_id, error)
+        except ChainError as error:
+            response = _error_response(request_id, from_chain_error(error))
+        except Exception:  # a bug must cost one request, never the server
+            log.exception("internal error in %s", method)
+            response = _error_response(request_id, RpcError(INTERNAL_ERROR, f"internal error in {method}"))
+        else:
+            response = {"jsonrpc": "2.0", "id": request_id, "result": result}
+        return None if notification else response
+
+    async def _dispatch(self, method: str, params: list, connection: "Connection | None") -> Any:
+        if method in ("eth_subscribe", "eth_unsubscribe"):
+            if connection is None:
+                raise RpcError(METHOD_NOT_FOUND, f"{method} is only available over WebSocket")
+            if method == "eth_subscribe":
+                return connection.subscribe(params)
+            return connection.unsubscribe(params)
+        handler = self.handlers.get(method)
+        if handler is None:
+            raise RpcError(METHOD_NOT_FOUND, f"the method {method} does not exist/is not available")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, handler, params)
+
+    # ------------------------------------------------------------ WebSocket
+    async def _websocket(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(max_msg_size=self.limits.max_request_bytes, heartbeat=30)
+        if not ws.can_prepare(request).ok:
+            return web.Response(text="sumchain JSON-RPC: POST requests to this URL, or open a WebSocket here.\n")
+        await ws.prepare(request)
+        connection = Connection(self, ws)
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT or message.type == WSMsgType.BINARY:
+                    response = await self.handle_payload(message.data, connection)
+                    if response is not None:
+                        connection.send(response)
+                elif message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            await connection.close()
+        return ws
+
+
+class Connection:
+    """One WebSocket client: its subscriptions and its own ordered send queue."""
+
+    def __init__(self, server: RpcServer, ws: web.WebSocketResponse) -> None:
+        self.server = server
+        self.ws = ws
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=WEBSOCKET_QUEUE_LIMIT)
+        self.subscriptions: dict[str, Callable] = {}
+        self.sender = self.loop.create_task(self._send_forever())
+
+    def send(self, message: Any) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:  # it stopped reading: drop it rather than hold memory
+            log.warning("closing a WebSocket client that fell %d messages behind", WEBSOCKET_QUEUE_LIMIT)
+            self.loop.create_task(self.ws.close(code=1008, message=b"too slow"))
+
+    async def _send_forever(self) -> None:
+        while True:
+            message = await self.queue.get()
+            try:
+                await self.ws.send_str(json.dumps(message))
+            except (ConnectionError, RuntimeError):
+                return
+
+    def subscribe(self, params: list) -> str:
+        kind = c.params_at(params, 0, "subscription type")
+        chain = self.server.api.chain
+        subscription = "0x" + secrets.token_hex(16)
+        if kind == "newHeads":
+            def on_block(block: Block) -> None:
+                self._notify(subscription, c.format_header(block.header))
+            listeners = (chain.on_block, on_block)
+        elif kind == "logs":
+            log_filter, _, _ = c.parse_log_filter(c.params_at(params, 1, "filter", None))
+
+            def on_block(block: Block) -> None:
+                for receipt in block.receipt_views:
+                    for entry in receipt.logs:
+                        if log_filter.matches(entry):
+                            self._notify(subscription, c.format_log(entry))
+            listeners = (chain.on_block, on_block)
+        elif kind == "newPendingTransactions":
+            full = bool(c.params_at(params, 1, "hydrated", False))
+
+            def on_pending(tx: NodeTransaction) -> None:
+                from node.chain import TransactionLookup
+
+                self._notify(subscription, c.format_transaction(TransactionLookup(tx)) if full else c.data(tx.hash))
+            listeners = (chain.on_pending_transaction, on_pending)
+        else:
+            raise RpcError(INVALID_PARAMS, f"unknown subscription type {kind!r} (newHeads, logs, newPendingTransactions)")
+        register, listener = listeners
+        register(listener)
+        self.subscriptions[subscription] = listener
+        return subscription
+
+    def unsubscribe(self, params: list) -> bool:
+        listener = self.subscriptions.pop(c.params_at(params, 0, "subscription id"), None)
+        if listener is None:
+            return False
+        self.server.api.chain.remove_listener(listener)
+        return True
+
+    def _notify(self, subscription: str, result: Any) -> None:
+        """Called from the mining thread: hand the message to the event loop."""
+        message = {"jsonrpc": "2.0", "method": "eth_subscription", "params": {"subscription": subscription, "result": result}}
+        self.loop.call_soon_threadsafe(self.send, message)
+
+    async def close(self) -> None:
+        for listener in self.subscriptions.values():
+            self.server.api.chain.remove_listener(listener)
+        self.subscriptions.clear()
+        self.sender.cancel()
+
+
+def _error_response(request_id: Any, error: RpcError) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": error.to_json()}
+
+
+def _preview(params: Any) -> str:
+    text = json.dumps(params)
+    return text if len(text) <= 200 else text[:197] + "..."
