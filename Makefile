@@ -30,6 +30,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/node_core.py
+	$(BIN)/python bench/rpc_throughput.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

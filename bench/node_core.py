@@ -23,9 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from node.chain import Chain  # noqa: E402
 from node.genesis import load_genesis  # noqa: E402
+from bench.report import DOC, write_section  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- node-core:begin -->", "<!-- node-core:end -->"
 
 
 def signed_transfers(chain: Chain, count: int) -> list[bytes]:
@@ -81,7 +80,6 @@ def run(storage: str, transfers: int, blocks: int) -> dict[str, float]:
 
 def write_doc(table: list[tuple[str, dict[str, float]]], command: str) -> None:
     lines = [
-        BEGIN,
         "## Node core (Python API, no RPC)",
         "",
         f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, "
@@ -107,15 +105,8 @@ def write_doc(table: list[tuple[str, dict[str, float]]], command: str) -> None:
         "recovery and verification (the sender is recovered once, with coincurve), about five state",
         "constructions per transaction (a cached head state for reads), py-evm re-checking the system",
         "contracts on every state, and pure-Python RLP (`rusty-rlp` backend, +18%).",
-        END,
     ]
-    section = "\n".join(lines)
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nFigures come from runs of the scripts in `bench/`, never by hand.\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    write_section("node-core", "\n".join(lines))
 
 
 def main() -> None:
