@@ -60,6 +60,13 @@ class TransactionLookup:
     block_number: int | None = None
     index: int | None = None
     base_fee: int | None = None  # of the block it is in, for its effective gas price
+    block_timestamp: int | None = None
+
+
+    @classmethod
+    def in_block(cls, block: Block, index: int) -> "TransactionLookup":
+        header = block.header
+        return cls(block.transactions[index], block.hash, block.number, index, header.base_fee_per_gas, header.timestamp)
 
 
 @dataclass
@@ -298,9 +305,7 @@ class Chain:
                 return None if pooled is None else TransactionLookup(pooled)
             number, index = unpack(location)
             block = self._block_by_hash(self._canon(number)[0])
-            return TransactionLookup(
-                block.transactions[index], block.hash, number, index, block.header.base_fee_per_gas
-            )
+            return TransactionLookup.in_block(block, index)
 
     def get_receipt(self, tx_hash: bytes) -> TransactionReceipt | None:
         with self._lock:

@@ -102,6 +102,8 @@ def parse_block_ref(value: Any, name: str = "block") -> BlockRef:
         if "blockNumber" in value:
             return parse_block_ref(value["blockNumber"], f"{name}.blockNumber")
         raise invalid_params(f"{name}: a block object needs blockHash or blockNumber")
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 66:
+        return parse_hash(value, name)  # a bare block hash, as geth accepts
     if isinstance(value, str) and value.startswith("0x"):
         return parse_quantity(value, name, 2**63 - 1)
     raise invalid_params(
@@ -255,8 +257,7 @@ def format_block(block: Block, full_transactions: bool) -> dict[str, Any]:
     formatted = format_header(block.header, block_size(block))
     if full_transactions:
         formatted["transactions"] = [
-            format_transaction(TransactionLookup(tx, block.hash, block.number, index, block.header.base_fee_per_gas))
-            for index, tx in enumerate(block.transactions)
+            format_transaction(TransactionLookup.in_block(block, index)) for index in range(len(block.transactions))
         ]
     else:
         formatted["transactions"] = [data(tx.hash) for tx in block.transactions]
@@ -272,6 +273,7 @@ def format_transaction(lookup: TransactionLookup) -> dict[str, Any]:
         "blockHash": data(lookup.block_hash) if mined else None,
         "blockNumber": quantity(lookup.block_number) if mined else None,
         "transactionIndex": quantity(lookup.index) if mined else None,
+        "blockTimestamp": quantity(lookup.block_timestamp) if mined else None,
         "hash": data(tx.hash),
         "from": address(tx.sender),
         "to": address(tx.to) if tx.to else None,

@@ -52,7 +52,7 @@ class FilterManager:
         return self._install(_Filter("pending"))
 
     def _install(self, installed: _Filter) -> str:
-        filter_id = "0x" + secrets.token_hex(16)
+        filter_id = hex(secrets.randbits(128))  # a quantity: no leading zeros
         installed.last_poll = self._clock()
         with self._lock:
             self._expire()

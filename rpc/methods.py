@@ -223,9 +223,7 @@ class Api:
             return None
         if index >= len(block.transactions):
             return None
-        return c.format_transaction(TransactionLookup(
-            block.transactions[index], block.hash, block.number, index, block.header.base_fee_per_gas,
-        ))
+        return c.format_transaction(TransactionLookup.in_block(block, index))
 
     def eth_getTransactionReceipt(self, params: Params) -> dict[str, Any] | None:
         tx_hash = c.parse_hash(c.params_at(params, 0, "transactionHash"), "transactionHash")

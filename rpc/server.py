@@ -190,7 +190,7 @@ class Connection:
     def subscribe(self, params: list) -> str:
         kind = c.params_at(params, 0, "subscription type")
         chain = self.server.api.chain
-        subscription = "0x" + secrets.token_hex(16)
+        subscription = hex(secrets.randbits(128))
         if kind == "newHeads":
             def on_block(block: Block) -> None:
                 self._notify(subscription, c.format_header(block.header))

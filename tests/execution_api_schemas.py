@@ -30,6 +30,8 @@ Two spec details to keep in mind when reading failures:
 - ``TransactionInfo`` requires ``blockHash``/``blockNumber``/``transactionIndex``
   as non-null values and, since execution-apis #749 (February 2026),
   ``blockTimestamp`` too; the spec has no variant for a pending transaction.
+  Likewise ``Block`` requires a hash32 ``hash``, an address ``miner`` and a
+  bytes8 ``nonce`` even for the "pending" block, which geth reports as null.
 """
 from __future__ import annotations
 

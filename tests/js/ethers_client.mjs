@@ -47,6 +47,25 @@ async function rejection(name, promise) {
   }
 }
 
+/**
+ * ethers sends eth_subscribe / eth_newFilter in the background of contract.on() and provider.on();
+ * this lets the script wait for the node's answer, so that a transaction is sent only once the
+ * node has the subscription or filter. answered(method) resolves with {params, result}.
+ */
+function watchAnswers(rpcProvider) {
+  const waiting = new Map();
+  const plainSend = rpcProvider.send.bind(rpcProvider);
+  rpcProvider.send = async (method, params) => {
+    const result = await plainSend(method, params);
+    for (const resolve of waiting.get(method) ?? []) resolve({ params, result });
+    waiting.delete(method);
+    return result;
+  };
+  return (method) => new Promise((resolve) => {
+    waiting.set(method, [...(waiting.get(method) ?? []), resolve]);
+  });
+}
+
 const { abi, bytecode } = JSON.parse(readFileSync(artifactPath, "utf8"));
 
 const provider = new ethers.JsonRpcProvider(url, undefined, { pollingInterval: 100, cacheTimeout: -1 }); // no 250 ms result cache: balances are read before and after
@@ -223,24 +242,36 @@ async function main() {
       && signature === await wallet.signTypedData(domain, types, value), () => signature);
   }
 
+  // ---------------------------------------------------------------- events over HTTP: filters
+  {
+    // JsonRpcProvider delivers contract events with eth_newFilter + eth_getFilterChanges
+    const answered = watchAnswers(provider);
+    const filterCreated = answered("eth_newFilter");
+    const received = new Promise((resolve) => {
+      probe.on("Stored", (who, key, value, payload) => resolve({ who, key, value, payload }));
+    });
+    const filter = await withTimeout(filterCreated, 5000, "eth_newFilter");
+    check("http_new_filter", /^0x[0-9a-f]+$/.test(filter.result), () => show(filter));
+    const tx = await probe.store(66, 88);
+    await tx.wait();
+    const event = await withTimeout(received, 5000, "the Stored event through eth_getFilterChanges");
+    check("http_filter_event", event.who === DEV0 && event.key === 66n && event.value === 88n
+      && event.payload.log.transactionHash === tx.hash, () => show({ ...event, payload: event.payload.log }));
+    const uninstalled = answered("eth_uninstallFilter");
+    await probe.removeAllListeners();
+    const uninstall = await withTimeout(uninstalled, 5000, "eth_uninstallFilter");
+    check("http_uninstall_filter", uninstall.params[0] === filter.result && uninstall.result === true, () => show(uninstall));
+    provider.send = Object.getPrototypeOf(provider).send.bind(provider);
+  }
+
   // ---------------------------------------------------------------- WebSocket
   wsProvider = new ethers.WebSocketProvider(wsUrl, undefined, { cacheTimeout: -1 });
   const wsNetwork = await wsProvider.getNetwork();
   check("ws_chain_id", wsNetwork.chainId === 31337n && (await wsProvider.getBlockNumber()) === await provider.getBlockNumber(),
     () => `${wsNetwork.chainId}`);
 
-  // ethers sends eth_subscribe in the background of contract.on() and provider.on(); watch for
-  // the node's answer, so that the transaction below is sent only once it has the subscription.
-  const plainSend = wsProvider.send.bind(wsProvider);
-  let subscribed = () => {};
-  const nextSubscription = () => new Promise((resolve) => { subscribed = resolve; });
-  wsProvider.send = async (method, params) => {
-    const result = await plainSend(method, params);
-    if (method === "eth_subscribe") subscribed({ params, result });
-    return result;
-  };
-
-  const logsSubscribed = nextSubscription();
+  const wsAnswered = watchAnswers(wsProvider);
+  const logsSubscribed = wsAnswered("eth_subscribe");
   const wsProbe = new ethers.Contract(address, abi, wsProvider);
   const received = new Promise((resolve) => {
     wsProbe.on("Stored", (who, key, value, payload) => resolve({ who, key, value, payload }));
@@ -256,7 +287,7 @@ async function main() {
     && event.payload.log.transactionHash === eventTx.hash, () => show({ ...event, payload: event.payload.log }));
   await wsProbe.removeAllListeners();
 
-  const headsSubscribed = nextSubscription();
+  const headsSubscribed = wsAnswered("eth_subscribe");
   const blockSeen = new Promise((resolve) => { wsProvider.once("block", resolve); });
   const headsSubscription = await withTimeout(headsSubscribed, 5000, "eth_subscribe newHeads");
   const blockTx = await (await signer.sendTransaction({ to: DEV1, value: 1n })).wait();

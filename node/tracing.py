@@ -1,0 +1,132 @@
+"""debug_traceTransaction and debug_traceCall: a transaction or a call run again under a tracer.
+
+A mined transaction is traced by running its block again, on the state its
+block started from, up to it: the same header, the same system-contract
+writes, the earlier transactions applied as the block applied them. Nothing
+is written back; the re-run happens on a throwaway overlay. A call is traced
+exactly as ``Chain.call`` runs it.
+
+The config is geth's: ``{"tracer": "callTracer", "tracerConfig": {...}}``,
+or no tracer for the struct logger with its options at the top level, and
+``timeout`` (a Go duration such as ``"5s"``) to bound the run.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+from eth.abc import BlockHeaderAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
+
+from vm.tracing import CallTracer, Deadline, Outcome, StructLogger, Tracer, inspecting
+
+from .blocks import BlockRef
+from .chain import _ChainView
+from .errors import InvalidRequest
+from .execution import CallRequest, execute_call
+from .store import StateOverlay
+
+if TYPE_CHECKING:
+    from .chain import Chain
+
+
+def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any]) -> dict[str, Any]:
+    """The trace of a mined transaction, identical to what its block did."""
+    tracer = tracer_for(config)
+    timeout = timeout_of(config)
+    with chain._lock:
+        lookup = chain.get_transaction(tx_hash)
+        if lookup is None or lookup.block_number is None:
+            raise InvalidRequest(f"transaction 0x{tx_hash.hex()} not found")
+        block = chain._block_by_hash(lookup.block_hash)
+        vm, header = _block_start(chain, lookup.block_number, block.header.timestamp)
+    for earlier in block.transactions[:lookup.index]:
+        header = _apply(vm, header, earlier)
+    transaction = block.transactions[lookup.index]
+    with _traced(vm.state, tracer, timeout):
+        receipt, computation = vm.apply_transaction(header, transaction)
+    # py-evm's receipts count gas cumulatively over the block.
+    return tracer.result(Outcome(computation, transaction.gas, receipt.gas_used - header.gas_used))
+
+
+def trace_call(chain: Chain, request: CallRequest, ref: BlockRef, config: Mapping[str, Any]) -> dict[str, Any]:
+    """The trace of ``request`` run as ``Chain.call`` runs it (same block context, fees and gas)."""
+    tracer = tracer_for(config)
+    timeout = timeout_of(config)
+    with chain._lock:
+        header, state_factory = chain._call_context(ref, request.pays_fees)
+    state = state_factory()
+    with _traced(state, tracer, timeout):
+        result = execute_call(chain.vm_class, state, request, chain.chain_id, header.gas_limit, chain._calldata_floor)
+    computation = result.computation
+    # The call's gas limit is not in its result; its message got the limit less the intrinsic gas.
+    gas_limit = computation.msg.gas + _intrinsic_gas(chain, request)
+    return tracer.result(Outcome(computation, gas_limit, result.gas_used))
+
+
+def tracer_for(config: Mapping[str, Any]) -> Tracer:
+    """The tracer ``config`` names, configured; none named is the struct logger."""
+    name = config.get("tracer")
+    if not name:
+        return StructLogger(config)
+    if name == "callTracer":
+        tracer_config = config.get("tracerConfig") or {}
+        if not isinstance(tracer_config, Mapping):
+            raise InvalidRequest("tracerConfig: expected an object")
+        return CallTracer(tracer_config)
+    raise InvalidRequest(f"tracer {name} not supported; use callTracer or the default struct logger")
+
+
+_DURATION = re.compile(r"(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
+_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_SECONDS_PER_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def timeout_of(config: Mapping[str, Any]) -> float | None:
+    """geth's ``timeout`` option (a Go duration: ``"5s"``, ``"1m30s"``, ``"300ms"``) in seconds; None if unset."""
+    text = config.get("timeout")
+    if text is None:
+        return None
+    if not isinstance(text, str) or not _DURATION.fullmatch(text):
+        raise InvalidRequest(f'timeout: expected a duration such as "5s" or "300ms", got {text!r}')
+    return sum(float(number) * _SECONDS_PER_UNIT[unit] for number, unit in _DURATION_PART.findall(text))
+
+
+@contextmanager
+def _traced(state: StateAPI, tracer: Tracer, timeout: float | None) -> Iterator[None]:
+    """``state`` reports to ``tracer``, and gives up after ``timeout`` seconds if one is set."""
+    with inspecting(state, tracer):
+        if timeout is None:
+            yield
+        else:
+            with inspecting(state, Deadline(timeout)):
+                yield
+
+
+def _block_start(chain: Chain, number: int, timestamp: int) -> tuple[VirtualMachineAPI, BlockHeaderAPI]:
+    """A VM at the start of block ``number``, as ``Chain._build`` set it up.
+
+    It starts from the parent's effective state root (dev state edits made
+    before the block was mined included), with the header ``_build`` made,
+    after the block's EIP-4788 and EIP-2935 system-contract writes.
+    """
+    parent_hash, parent_root = chain._canon(number - 1)
+    header = chain._next_header(chain._header_by_hash(parent_hash), parent_root, timestamp)
+    view = _ChainView(chain, StateOverlay(chain.store))
+    vm = chain.vm_class(header, view, chain._chain_context, chain._consensus_context)
+    vm.block_preprocessing(vm.get_block_class()(header, transactions=[], uncles=[], withdrawals=[]))
+    return vm, header
+
+
+def _apply(vm: VirtualMachineAPI, header: BlockHeaderAPI, transaction: SignedTransactionAPI) -> BlockHeaderAPI:
+    """Apply an earlier transaction of the block as ``Chain._build`` did; the header after it."""
+    receipt, _ = vm.apply_transaction(header, transaction)
+    return vm.increment_blob_gas_used(vm.add_receipt_to_header(header, receipt), transaction)
+
+
+def _intrinsic_gas(chain: Chain, request: CallRequest) -> int:
+    unsigned = chain.vm_class.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
+        chain.chain_id, 0, 0, 0, 0, request.to, request.value, request.data,
+        [(address, list(slots)) for address, slots in request.access_list],
+    )
+    return unsigned.intrinsic_gas

@@ -1,0 +1,703 @@
+"""Opcode and call-frame hooks for py-evm (an "inspector", as in revm) and geth's tracers.
+
+py-evm has no tracing hooks, so :func:`inspecting` gives one state a
+subclass of its own computation class, made on the fly, that reports to an
+:class:`Inspector`:
+
+- its opcode table wraps every opcode so that the inspector hears of it
+  before (``step``) and after (``step_end``) it runs; py-evm's own opcode loop
+  is left as it is;
+- ``__enter__``, which py-evm's ``apply_computation`` calls as a frame starts,
+  reports the frame (precompiles included, which run no opcodes);
+- ``apply_message`` and ``apply_create_message`` report the frame's end, after
+  a creation has paid for its code, as geth does;
+- its gas meter also totals every charge, which is how geth counts an
+  opcode's cost.
+
+Only the inspected state uses that class: the VM classes, and every other
+state, run exactly the code they ran before, so normal execution pays
+nothing for tracing. Reading a frame's stack, memory and logs needs
+py-evm's private attributes; :func:`stack_words` and :func:`memory_bytes`
+keep those reads in one place.
+
+The tracers produce geth's JSON: :class:`StructLogger` (the default tracer
+of ``debug_traceTransaction``), :class:`CallTracer` (``callTracer``).
+:class:`Deadline` bounds an execution's time.
+"""
+from __future__ import annotations
+
+import re
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from eth_abi import decode as abi_decode
+from eth.abc import CodeStreamAPI, ComputationAPI, MessageAPI, OpcodeAPI, StateAPI, TransactionContextAPI
+from eth.exceptions import (
+    ContractCreationCollision,
+    FullStack,
+    Halt,
+    InsufficientStack,
+    InvalidInstruction,
+    InvalidJumpDestination,
+    OutOfBoundsRead,
+    OutOfGas,
+    ReservedBytesInCode,
+    Revert,
+    VMError,
+    WriteProtection,
+)
+from eth.vm.forks.prague.opcodes import PRAGUE_OPCODES
+from eth.vm.gas_meter import GasMeter
+from eth.vm.logic.invalid import InvalidOpcode
+from eth.vm.opcode_values import (
+    CALL, CALLCODE, CREATE, CREATE2, DELEGATECALL, JUMP, JUMPI, LOG0, LOG4, SLOAD, SSTORE, STATICCALL, STOP,
+)
+
+INVALID = 0xFE  # the designated invalid opcode (EIP-141), which py-evm leaves unnamed
+_FRAME_OPENING_OPCODES = frozenset({CALL, CALLCODE, DELEGATECALL, STATICCALL, CREATE, CREATE2})
+
+
+class Inspector:
+    """Hooks an inspected execution calls (see :func:`inspecting`); each does nothing here."""
+
+    # The opcodes this inspector needs step and step_end for; None: every opcode. The
+    # opcodes that start frames are stepped whatever this says (they name the frames);
+    # the rest run without the hooks' overhead.
+    stepped_opcodes: frozenset[int] | None = None
+
+    def enter(self, computation: ComputationAPI, call_type: str) -> None:
+        """A frame starts: the transaction's own, a call or creation, or a precompile.
+
+        ``call_type`` is what made the frame: ``CALL`` or ``CREATE`` for the
+        transaction's own, otherwise the opcode (``CALL``, ``CALLCODE``,
+        ``DELEGATECALL``, ``STATICCALL``, ``CREATE``, ``CREATE2``).
+        """
+
+    def exit(self, computation: ComputationAPI) -> None:
+        """The frame ended: its output, error and gas used are final (a creation's code deposit included)."""
+
+    def step(self, computation: ComputationAPI, pc: int, opcode: int) -> None:
+        """``opcode`` at ``pc`` is about to run: stack, memory and gas are as they are before it."""
+
+    def step_end(
+        self, computation: ComputationAPI, pc: int, opcode: int, gas_cost: int, error: VMError | None
+    ) -> None:
+        """The opcode ran, or failed with ``error`` (then its frame fails too).
+
+        ``gas_cost`` is what the opcode charged, counted as geth counts it:
+        the gas a call forwards is part of the call's cost (what comes back
+        is not subtracted), the gas a creation forwards is not.
+        """
+
+
+class ExecutionTimeout(Exception):
+    """An execution ran past its :class:`Deadline`.
+
+    Not a py-evm ``VMError``: py-evm turns those into a failed frame and
+    carries on, whereas this must abandon the whole execution. It leaves the
+    state half-way through a transaction, so the state is to be thrown away.
+    """
+
+
+class Deadline(Inspector):
+    """Abandons an execution (raises :class:`ExecutionTimeout`) once ``seconds`` have passed.
+
+    It looks at the clock at jumps and at the opcodes that start frames only:
+    code cannot loop without a jump, and straight-line code ends within its
+    24 KB, so that bounds the time as well as looking at every opcode would,
+    at a fraction of the cost.
+    """
+
+    stepped_opcodes = frozenset({JUMP, JUMPI})
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expires_at = time.monotonic() + seconds
+
+    def step(self, computation: ComputationAPI, pc: int, opcode: int) -> None:
+        if time.monotonic() > self.expires_at:
+            raise ExecutionTimeout(f"execution aborted (timeout = {self.seconds:g}s)")
+
+
+# ---------------------------------------------------------------------------- the hooks
+
+
+@contextmanager
+def inspecting(state: StateAPI, inspector: Inspector) -> Iterator[StateAPI]:
+    """Within the block, every computation run on ``state`` reports to ``inspector``.
+
+    That covers everything a transaction runs on the state (child calls,
+    creations, precompiles). Inspections nest: an inner one reports to both
+    inspectors. Afterwards the state runs uninspected again.
+    """
+    had_own_class = "computation_class" in vars(state)
+    original = state.computation_class
+    attach(state, inspector)
+    try:
+        yield state
+    finally:
+        if had_own_class:
+            state.computation_class = original
+        else:
+            del state.computation_class  # back to the state class's own
+
+
+def attach(state: StateAPI, inspector: Inspector) -> None:
+    """Make ``state`` report to ``inspector`` for good: for a state that is thrown away after one use.
+
+    This is what a ``state_override`` callback of ``Chain.call`` can do, for
+    example to bound an ``eth_call`` with a :class:`Deadline`.
+    """
+    state.computation_class = _inspected_computation_class(state.computation_class, inspector)
+
+
+class _Inspection:
+    """An inspector, and the opcode that started last: the one that creates a child frame."""
+
+    __slots__ = ("inspector", "opcode")
+
+    def __init__(self, inspector: Inspector) -> None:
+        self.inspector = inspector
+        self.opcode = STOP
+
+    def enter(self, computation: ComputationAPI) -> None:
+        message = computation.msg
+        if message.depth == 0:
+            call_type = "CREATE" if message.is_create else "CALL"
+        else:
+            call_type = opcode_name(self.opcode)
+        self.inspector.enter(computation, call_type)
+
+
+def _inspected_computation_class(base: type[ComputationAPI], inspector: Inspector) -> type[ComputationAPI]:
+    """A subclass of ``base`` whose frames and opcodes report to ``inspector``."""
+    inspection = _Inspection(inspector)
+    wanted = inspector.stepped_opcodes
+    opcodes = {}
+    for value in range(256):
+        logic = base.opcodes.get(value) or InvalidOpcode(value)
+        stepped = wanted is None or value in wanted or value in _FRAME_OPENING_OPCODES
+        opcodes[value] = _InspectedOpcode(value, logic, inspection) if stepped else logic
+
+    class InspectedComputation(base):  # type: ignore[valid-type, misc]
+        def _configure_gas_meter(self) -> GasMeter:
+            meter = super()._configure_gas_meter()
+            return _ChargeCountingGasMeter(meter.start_gas, meter.refund_strategy)
+
+        def __enter__(self) -> ComputationAPI:
+            computation = super().__enter__()
+            inspection.enter(computation)
+            return computation
+
+        @classmethod
+        def apply_message(
+            cls,
+            state: StateAPI,
+            message: MessageAPI,
+            transaction_context: TransactionContextAPI,
+            parent_computation: ComputationAPI | None = None,
+        ) -> ComputationAPI:
+            computation = super().apply_message(state, message, transaction_context, parent_computation)
+            if not message.is_create:  # a creation's frame ends in apply_create_message, after its code deposit
+                inspector.exit(computation)
+            return computation
+
+        @classmethod
+        def apply_create_message(
+            cls,
+            state: StateAPI,
+            message: MessageAPI,
+            transaction_context: TransactionContextAPI,
+            parent_computation: ComputationAPI | None = None,
+        ) -> ComputationAPI:
+            computation = super().apply_create_message(state, message, transaction_context, parent_computation)
+            inspector.exit(computation)
+            return computation
+
+    InspectedComputation.opcodes = opcodes
+    InspectedComputation.__name__ = InspectedComputation.__qualname__ = f"Inspected{base.__name__}"
+    return InspectedComputation
+
+
+class _ChargeCountingGasMeter(GasMeter):
+    """A gas meter that also totals what is charged, a charge that runs out of gas included.
+
+    geth reports as an opcode's cost everything it charges before it runs,
+    the gas a call forwards included. py-evm charges the same amounts while
+    the opcode runs; the net change in gas left would instead subtract what a
+    call gives back, and miss the charge an opcode ran out of gas on.
+    """
+
+    charged = 0
+
+    def consume_gas(self, amount: int, reason: str) -> None:
+        self.charged += amount
+        super().consume_gas(amount, reason)
+
+
+class _InspectedOpcode:
+    """One opcode of an inspected computation: runs the real one between step and step_end."""
+
+    __slots__ = ("value", "logic", "mnemonic", "inspection")
+
+    def __init__(self, value: int, logic: OpcodeAPI, inspection: _Inspection) -> None:
+        self.value = value
+        self.logic = logic
+        self.mnemonic = opcode_name(value)  # py-evm's debug logging reads it
+        self.inspection = inspection
+
+    def __call__(self, computation: ComputationAPI) -> None:
+        code = computation.code
+        if self.value != STOP:
+            pc = code.program_counter - 1
+        elif len(code):
+            pc = _stop_position(code)
+        else:
+            # py-evm "runs" a STOP for an account without code; geth runs nothing.
+            return self.logic(computation)
+        inspection = self.inspection
+        inspector = inspection.inspector
+        charged_before = computation._gas_meter.charged
+        children_before = len(computation.children)
+        inspection.opcode = self.value
+        inspector.step(computation, pc, self.value)
+        try:
+            self.logic(computation)
+        except Halt:  # STOP, RETURN, SELFDESTRUCT: the opcode succeeded
+            inspector.step_end(computation, pc, self.value, self._cost(computation, charged_before, children_before), None)
+            raise
+        except VMError as error:
+            inspector.step_end(computation, pc, self.value, self._cost(computation, charged_before, children_before), error)
+            raise
+        inspector.step_end(computation, pc, self.value, self._cost(computation, charged_before, children_before), None)
+
+    def _cost(self, computation: ComputationAPI, charged_before: int, children_before: int) -> int:
+        cost = computation._gas_meter.charged - charged_before
+        if self.value in (CREATE, CREATE2) and len(computation.children) > children_before:
+            # geth counts the gas a creation forwards as its child's, not the opcode's.
+            cost -= computation.children[-1].msg.gas
+        return cost
+
+
+def _stop_position(code: CodeStreamAPI) -> int:
+    """Where a STOP runs.
+
+    py-evm's code stream yields one more STOP when execution runs off the
+    end of the code (geth's implicit STOP at ``len(code)``, or beyond after
+    a truncated PUSH), and does not advance the program counter for it.
+    The real STOP in the last byte leaves the counter at ``len(code)`` too:
+    it is that STOP when the last byte is one and is not PUSH data.
+    """
+    after = code.program_counter
+    last = after - 1
+    ran_last_byte = after == len(code) and code[last] == STOP and code.is_valid_opcode(last)
+    return last if after < len(code) or ran_last_byte else after
+
+
+# ---------------------------------------------------------------------------- geth's vocabulary
+
+# geth's names where py-evm's differ.
+_GETH_NAMES = {"SHA3": "KECCAK256", "PREVRANDAO": "DIFFICULTY"}
+
+
+def _mnemonic(logic: Any) -> str:
+    # Some opcodes are decorated functions; the mnemonic is on the function they wrap.
+    return getattr(logic, "mnemonic", None) or logic.__wrapped__.mnemonic
+
+
+_OPCODE_NAMES = {
+    value: _GETH_NAMES.get(_mnemonic(logic), _mnemonic(logic)) for value, logic in PRAGUE_OPCODES.items()
+}
+_OPCODE_NAMES[INVALID] = "INVALID"
+
+
+def opcode_name(opcode: int) -> str:
+    """The opcode's name as geth prints it (``KECCAK256``, ``opcode 0xef not defined``)."""
+    return _OPCODE_NAMES.get(opcode) or f"opcode {opcode:#x} not defined"
+
+
+# py-evm raises OutOfGas for several failures geth names apart; its messages tell them apart.
+_OUT_OF_GAS_CAUSES = (
+    ("EIP170", "max code size exceeded"),
+    ("EIP-3860", "max initcode size exceeded"),
+    ("Write contract code", "contract creation code storage out of gas"),
+)
+_INVALID_OPCODE_MESSAGE = re.compile(r"Invalid opcode 0x([0-9a-f]+)")
+
+
+def error_message(error: VMError) -> str:
+    """A frame's error in geth's words (``execution reverted``, ``out of gas``, ...)."""
+    message = str(error)
+    if isinstance(error, Revert):
+        return "execution reverted"
+    if isinstance(error, OutOfGas):
+        return next((geth for cause, geth in _OUT_OF_GAS_CAUSES if cause in message), "out of gas")
+    if isinstance(error, InsufficientStack):
+        return "stack underflow"
+    if isinstance(error, FullStack):
+        return "stack limit reached 1024 (1023)"
+    if isinstance(error, InvalidJumpDestination):
+        return "invalid jump destination"
+    if isinstance(error, InvalidInstruction):
+        invalid = _INVALID_OPCODE_MESSAGE.match(message)
+        if invalid is None:  # py-evm's other InvalidInstruction: a jump into PUSH data
+            return "invalid jump destination"
+        return f"invalid opcode: {opcode_name(int(invalid.group(1), 16))}"
+    if isinstance(error, WriteProtection):
+        return "write protection"
+    if isinstance(error, OutOfBoundsRead):
+        return "return data out of bounds"
+    if isinstance(error, ReservedBytesInCode):
+        return "invalid code: must not begin with 0xef"
+    if isinstance(error, ContractCreationCollision):
+        return "contract address collision"
+    return message or type(error).__name__
+
+
+_ERROR_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
+_PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
+_PANIC_REASONS = {
+    0x00: "generic panic",
+    0x01: "assert(false)",
+    0x11: "arithmetic underflow or overflow",
+    0x12: "division or modulo by zero",
+    0x21: "enum overflow",
+    0x22: "invalid encoded storage byte array accessed",
+    0x31: "out-of-bounds array access; popping on an empty array",
+    0x32: "out-of-bounds access of an array or bytesN",
+    0x41: "out of memory",
+    0x51: "uninitialized function",
+}
+
+
+def revert_reason(output: bytes) -> str | None:
+    """The reason in Error(string) or Panic(uint256) revert data, as geth's abi.UnpackRevert words it."""
+    try:
+        if output[:4] == _ERROR_SELECTOR:
+            return abi_decode(["string"], output[4:])[0]
+        if output[:4] == _PANIC_SELECTOR:
+            code = abi_decode(["uint256"], output[4:])[0]
+            return _PANIC_REASONS.get(code, f"unknown panic code: {code:#x}")
+    except Exception:  # malformed revert data has no reason, as in geth
+        return None
+    return None
+
+
+# Failures geth detects before an opcode runs (gas, stack); only these mark the opcode's struct log.
+_PRE_EXECUTION_ERRORS = (OutOfGas, InsufficientStack, FullStack)
+
+
+def stack_words(computation: ComputationAPI) -> list[int]:
+    """The frame's stack, bottom first (py-evm keeps each item as an int or as bytes)."""
+    return [item if isinstance(item, int) else int.from_bytes(item, "big") for item in computation._stack.values]
+
+
+def memory_bytes(computation: ComputationAPI) -> bytes:
+    return bytes(computation._memory._bytes)
+
+
+def _word(value: int) -> str:
+    return f"{value:064x}"
+
+
+def _hex(data: bytes) -> str:
+    return "0x" + data.hex()
+
+
+# ---------------------------------------------------------------------------- tracers
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the traced transaction did as a whole, the numbers geth takes from its receipt."""
+
+    computation: ComputationAPI  # the transaction's own (top) frame
+    gas_limit: int
+    gas_used: int  # as in the receipt: intrinsic gas, refunds and the calldata floor counted
+
+
+class Tracer(Inspector):
+    """An inspector that reports what it saw in the JSON of a geth tracer."""
+
+    def result(self, outcome: Outcome) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class _LoggedFrame:
+    """A running frame, for the struct logger."""
+
+    __slots__ = ("computation", "settled_refund", "pending")
+
+    def __init__(self, computation: ComputationAPI) -> None:
+        self.computation = computation
+        self.settled_refund = 0  # refunds of the sub-calls that have returned successfully
+        self.pending: tuple[int, dict[str, Any]] | None = None  # the log of the running opcode, unfinished
+
+
+class StructLogger(Tracer):
+    """geth's default tracer: one log per opcode run, in execution order.
+
+    Config, as geth's: ``disableStack``, ``disableStorage``, ``enableMemory``,
+    ``enableReturnData`` and ``limit`` (most logs kept; 0 keeps all). An
+    opcode's log is taken before it runs; its ``gasCost`` is known once it
+    has run, after the logs of any frame it started, so each log is held
+    until then in its place.
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.with_stack = not config.get("disableStack", False)
+        self.with_storage = not config.get("disableStorage", False)
+        self.with_memory = bool(config.get("enableMemory", False))
+        self.with_return_data = bool(config.get("enableReturnData", False))
+        self.limit = int(config.get("limit") or 0)
+        self.logs: list[dict[str, Any] | None] = []
+        self._frames: list[_LoggedFrame] = []
+        self._storage: dict[bytes, dict[str, str]] = {}  # per contract, the slots seen so far (geth keeps them all)
+
+    def enter(self, computation: ComputationAPI, call_type: str) -> None:
+        self._frames.append(_LoggedFrame(computation))
+
+    def exit(self, computation: ComputationAPI) -> None:
+        frame = self._frames.pop()
+        if self._frames and computation.is_success:
+            self._frames[-1].settled_refund += computation._gas_meter.gas_refunded + frame.settled_refund
+
+    def step(self, computation: ComputationAPI, pc: int, opcode: int) -> None:
+        frame = self._frames[-1]
+        if self.limit and len(self.logs) >= self.limit:
+            frame.pending = None
+            return
+        log: dict[str, Any] = {
+            "pc": pc,
+            "op": opcode_name(opcode),
+            "gas": computation._gas_meter.gas_remaining,
+            "gasCost": 0,  # known once the opcode has run
+            "depth": computation.msg.depth + 1,
+        }
+        reads_storage = self.with_storage and opcode in (SLOAD, SSTORE)
+        stack = stack_words(computation) if self.with_stack or reads_storage else []
+        if self.with_stack:
+            log["stack"] = [hex(word) for word in stack]
+        if self.with_return_data and computation.return_data:
+            log["returnData"] = _hex(computation.return_data)
+        if self.with_memory:
+            memory = memory_bytes(computation)
+            if memory:
+                log["memory"] = [memory[start:start + 32].hex() for start in range(0, len(memory), 32)]
+        if reads_storage:
+            storage = self._seen_storage(computation, opcode, stack)
+            if storage is not None:
+                log["storage"] = storage
+        refund = self._refund_counter()
+        if refund:
+            log["refund"] = refund
+        frame.pending = (len(self.logs), log)
+        self.logs.append(None)  # its place, filled by step_end
+
+    def step_end(
+        self, computation: ComputationAPI, pc: int, opcode: int, gas_cost: int, error: VMError | None
+    ) -> None:
+        pending = self._frames[-1].pending
+        if pending is None:
+            return
+        index, log = pending
+        log["gasCost"] = gas_cost
+        if isinstance(error, _PRE_EXECUTION_ERRORS):
+            log = _insert_after(log, "depth", "error", error_message(error))
+        self.logs[index] = log
+
+    def _seen_storage(self, computation: ComputationAPI, opcode: int, stack: list[int]) -> dict[str, str] | None:
+        """geth's storage view: SLOAD records the slot's current value, SSTORE the value written."""
+        address = computation.msg.storage_address
+        seen = self._storage.setdefault(address, {})
+        if opcode == SLOAD and len(stack) >= 1:
+            seen[_word(stack[-1])] = _word(computation.state.get_storage(address, stack[-1]))
+        elif opcode == SSTORE and len(stack) >= 2:
+            seen[_word(stack[-1])] = _word(stack[-2])
+        else:
+            return None
+        return dict(seen)
+
+    def _refund_counter(self) -> int:
+        """The transaction's refund counter so far, as geth's state keeps it.
+
+        py-evm keeps refunds per frame; the transaction's are those of the
+        running frames and of the sub-calls they made that succeeded, plus
+        the refund of EIP-7702 authorizations carried by the top message.
+        """
+        running = sum(frame.computation._gas_meter.gas_refunded + frame.settled_refund for frame in self._frames)
+        return self._frames[0].computation.msg.refund + running
+
+    def result(self, outcome: Outcome) -> dict[str, Any]:
+        top = outcome.computation
+        reverted = top.is_error and isinstance(top.error, Revert)
+        return_value = top.output if top.is_success or reverted else b""
+        return {
+            "gas": outcome.gas_used,
+            "failed": top.is_error,
+            "returnValue": return_value.hex(),
+            "structLogs": self.logs,
+        }
+
+
+def _insert_after(entries: dict[str, Any], key: str, new_key: str, value: Any) -> dict[str, Any]:
+    """``entries`` with ``new_key`` placed right after ``key`` (geth's field order)."""
+    placed: dict[str, Any] = {}
+    for existing, existing_value in entries.items():
+        placed[existing] = existing_value
+        if existing == key:
+            placed[new_key] = value
+    return placed
+
+
+@dataclass
+class _CallLog:
+    address: bytes
+    topics: tuple[int, ...]
+    data: bytes
+    position: int  # how many sub-calls of its frame came before it
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": _hex(self.address),
+            "topics": ["0x" + _word(topic) for topic in self.topics],
+            "data": _hex(self.data),
+            "position": hex(self.position),
+        }
+
+
+@dataclass
+class _CallFrame:
+    call_type: str
+    sender: bytes
+    to: bytes | None
+    input: bytes
+    gas: int
+    value: int | None  # None: a STATICCALL, which has none
+    gas_used: int = 0
+    output: bytes = b""
+    error: str | None = None
+    revert_reason: str | None = None
+    calls: list[_CallFrame] = field(default_factory=list)
+    logs: list[_CallLog] = field(default_factory=list)
+
+    @classmethod
+    def entered(cls, computation: ComputationAPI, call_type: str) -> _CallFrame:
+        """The frame as geth's OnEnter describes it.
+
+        py-evm's message names the executing account ``to`` and the code's
+        ``code_address``; geth names the caller and the callee. A
+        DELEGATECALL runs in its caller's account, with the caller's caller
+        as sender and the caller's value (which geth reports).
+        """
+        message = computation.msg
+        if message.is_create:
+            sender, to, data = message.sender, message.storage_address, message.code
+        elif call_type == "DELEGATECALL":
+            sender, to, data = message.storage_address, message.code_address, message.data
+        elif call_type == "CALLCODE":
+            sender, to, data = message.sender, message.code_address, message.data
+        else:
+            sender, to, data = message.sender, message.to, message.data
+        value = None if call_type == "STATICCALL" else message.value
+        return cls(call_type, sender, to, bytes(data), message.gas, value)
+
+    def finish(self, computation: ComputationAPI) -> None:
+        """Record how the frame ended, as geth's callFrame.processOutput does."""
+        self.gas_used = computation.get_gas_used()
+        if computation.is_success:
+            self.output = computation.output
+            return
+        self.error = error_message(computation.error)
+        if self.call_type in ("CREATE", "CREATE2"):
+            self.to = None  # nothing was created
+        if isinstance(computation.error, Revert):
+            self.output = computation.output
+            self.revert_reason = revert_reason(self.output)
+
+    def drop_failed_logs(self, parent_failed: bool = False) -> None:
+        """A failed frame's logs, and those of everything under it, never happened."""
+        failed = parent_failed or self.error is not None
+        if failed:
+            self.logs = []
+        for call in self.calls:
+            call.drop_failed_logs(failed)
+
+    def to_json(self) -> dict[str, Any]:
+        """geth's callFrame JSON, fields in geth's order, empty ones left out as geth does."""
+        frame: dict[str, Any] = {"from": _hex(self.sender), "gas": hex(self.gas), "gasUsed": hex(self.gas_used)}
+        if self.to is not None:
+            frame["to"] = _hex(self.to)
+        frame["input"] = _hex(self.input)
+        if self.output:
+            frame["output"] = _hex(self.output)
+        if self.error is not None:
+            frame["error"] = self.error
+        if self.revert_reason:
+            frame["revertReason"] = self.revert_reason
+        if self.calls:
+            frame["calls"] = [call.to_json() for call in self.calls]
+        if self.logs:
+            frame["logs"] = [log.to_json() for log in self.logs]
+        if self.value is not None:
+            frame["value"] = hex(self.value)
+        frame["type"] = self.call_type
+        return frame
+
+
+class CallTracer(Tracer):
+    """geth's ``callTracer``: the tree of call frames, precompiles included.
+
+    Config, as geth's: ``onlyTopCall`` (the transaction's own frame only) and
+    ``withLog`` (each frame's logs, with their position among its calls;
+    logs of failed frames are dropped). The top frame reports the
+    transaction's gas limit and its receipt's gas used.
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.only_top_call = bool(config.get("onlyTopCall", False))
+        self.with_log = bool(config.get("withLog", False))
+        self._running: list[_CallFrame] = []
+        self._top: _CallFrame | None = None
+
+    def _skips(self, computation: ComputationAPI) -> bool:
+        return self.only_top_call and computation.msg.depth > 0
+
+    def enter(self, computation: ComputationAPI, call_type: str) -> None:
+        if not self._skips(computation):
+            self._running.append(_CallFrame.entered(computation, call_type))
+
+    def exit(self, computation: ComputationAPI) -> None:
+        if self._skips(computation):
+            return
+        frame = self._running.pop()
+        frame.finish(computation)
+        if self._running:
+            self._running[-1].calls.append(frame)
+        else:
+            self._top = frame
+
+    def step_end(
+        self, computation: ComputationAPI, pc: int, opcode: int, gas_cost: int, error: VMError | None
+    ) -> None:
+        if not self.with_log or error is not None or not LOG0 <= opcode <= LOG4 or self._skips(computation):
+            return
+        frame = self._running[-1]
+        _, address, topics, data = computation._log_entries[-1]
+        frame.logs.append(_CallLog(address, topics, data, len(frame.calls)))
+
+    def result(self, outcome: Outcome) -> dict[str, Any]:
+        top = self._top or self._never_entered(outcome.computation)
+        top.gas = outcome.gas_limit
+        top.gas_used = outcome.gas_used
+        top.drop_failed_logs()
+        return top.to_json()
+
+    @staticmethod
+    def _never_entered(computation: ComputationAPI) -> _CallFrame:
+        """The top frame of a creation py-evm refused before running it (its address was taken)."""
+        frame = _CallFrame.entered(computation, "CREATE" if computation.msg.is_create else "CALL")
+        frame.finish(computation)
+        return frame
