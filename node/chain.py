@@ -458,7 +458,29 @@ class Chain:
         nonce: int | None = None,
         access_list: Sequence[tuple[bytes, Sequence[int]]] = (),
     ) -> bytes:
-        """Send from a dev account (signed with its key) or an impersonated one.
+        """Send from a dev account (signed with its key) or an impersonated one."""
+        with self._lock:
+            return self._submit(self.prepare_transaction(
+                sender, to, value=value, data=data, gas=gas, gas_price=gas_price,
+                max_fee_per_gas=max_fee_per_gas, max_priority_fee_per_gas=max_priority_fee_per_gas,
+                nonce=nonce, access_list=access_list,
+            ))
+
+    def prepare_transaction(
+        self,
+        sender: bytes,
+        to: bytes = b"",
+        *,
+        value: int = 0,
+        data: bytes = b"",
+        gas: int | None = None,
+        gas_price: int | None = None,
+        max_fee_per_gas: int | None = None,
+        max_priority_fee_per_gas: int | None = None,
+        nonce: int | None = None,
+        access_list: Sequence[tuple[bytes, Sequence[int]]] = (),
+    ) -> txs.NodeTransaction:
+        """A transaction from a dev or impersonated account, signed but not sent.
 
         Missing fields are filled as Hardhat and Anvil fill them: the pending
         nonce, an exact gas estimate, and fees of 2 x base fee + 1 gwei tip.
@@ -488,11 +510,10 @@ class Chain:
                 max_fee_per_gas=max_fee_per_gas, max_priority_fee_per_gas=max_priority_fee_per_gas,
                 access_list=access_list, chain_id=self.chain_id,
             )
-            tx = txs.build_transaction(
+            return txs.build_transaction(
                 self.vm_class, fields, private_key=key,
                 impersonated_sender=None if key is not None else sender,
             )
-            return self._submit(tx)
 
     def _submit(self, tx: txs.NodeTransaction) -> bytes:
         with self._lock:

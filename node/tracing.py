@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
 
@@ -49,13 +49,25 @@ def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any]) -
     return tracer.result(Outcome(computation, transaction.gas, receipt.gas_used - header.gas_used))
 
 
-def trace_call(chain: Chain, request: CallRequest, ref: BlockRef, config: Mapping[str, Any]) -> dict[str, Any]:
-    """The trace of ``request`` run as ``Chain.call`` runs it (same block context, fees and gas)."""
+def trace_call(
+    chain: Chain,
+    request: CallRequest,
+    ref: BlockRef,
+    config: Mapping[str, Any],
+    state_override: Callable[[StateAPI], None] | None = None,
+) -> dict[str, Any]:
+    """The trace of ``request`` run as ``Chain.call`` runs it (same block context, fees and gas).
+
+    ``state_override`` edits the state first, as it does for ``Chain.call``
+    (geth's ``stateOverrides`` of debug_traceCall).
+    """
     tracer = tracer_for(config)
     timeout = timeout_of(config)
     with chain._lock:
         header, state_factory = chain._call_context(ref, request.pays_fees)
     state = state_factory()
+    if state_override is not None:
+        state_override(state)
     with _traced(state, tracer, timeout):
         result = execute_call(chain.vm_class, state, request, chain.chain_id, header.gas_limit, chain._calldata_floor)
     computation = result.computation

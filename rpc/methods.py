@@ -98,6 +98,9 @@ class Api:
     def eth_maxPriorityFeePerGas(self, params: Params) -> str:
         return c.quantity(DEFAULT_PRIORITY_FEE)
 
+    def eth_blobBaseFee(self, params: Params) -> str:
+        return c.quantity(1)  # no blob transactions on this chain: the minimum, always
+
     def eth_feeHistory(self, params: Params) -> dict[str, Any]:
         count = c.parse_quantity(c.params_at(params, 0, "blockCount"), "blockCount")
         newest = c.parse_block_ref(c.params_at(params, 1, "newestBlock"), "newestBlock")
@@ -252,6 +255,16 @@ class Api:
             raise RpcError(SERVER_ERROR, f"exceeds block gas limit: gas {fields['gas']}, block gas limit {self.chain.head.gas_limit}")
         fields.setdefault("to", b"")
         return c.data(self.chain.send_transaction(sender, **fields))
+
+    def eth_signTransaction(self, params: Params) -> str:
+        """Fill and sign like eth_sendTransaction, but return the raw bytes unsent."""
+        fields = c.parse_transaction_object(c.params_at(params, 0, "transaction"))
+        sender = fields.pop("sender", None)
+        if sender is None:
+            raise invalid_params("transaction.from: required")
+        self._key(sender)  # only dev accounts have keys to sign with
+        fields.setdefault("to", b"")
+        return c.data(self.chain.prepare_transaction(sender, **fields).raw)
 
     def eth_sign(self, params: Params) -> str:
         signer = c.parse_address(c.params_at(params, 0, "address"), "address")
@@ -447,6 +460,20 @@ class Api:
     def txpool_content(self, params: Params) -> dict[str, Any]:
         pending, queued = self.chain.pool_content()
         return {"pending": _pool_json(pending), "queued": _pool_json(queued)}
+
+    def txpool_inspect(self, params: Params) -> dict[str, Any]:
+        """geth's one-line summaries: "to: value wei + gas gas × price wei"."""
+        pending, queued = self.chain.pool_content()
+
+        def summary(tx: Any) -> str:
+            to = c.address(tx.to) if tx.to else "contract creation"
+            return f"{to}: {tx.value} wei + {tx.gas} gas × {tx.max_fee_per_gas} wei"
+
+        return {
+            name: {c.address(sender): {str(nonce): summary(tx) for nonce, tx in by_nonce.items()}
+                   for sender, by_nonce in content.items()}
+            for name, content in (("pending", pending), ("queued", queued))
+        }
 
     def txpool_status(self, params: Params) -> dict[str, str]:
         pending, queued = self.chain.pool_content()

@@ -216,6 +216,8 @@ def test_manual_mining_pool_and_pending(rpc):
     assert sorted(content["pending"][ALICE]) == ["0", "1"]
     pending = rpc("eth_getBlockByNumber", "pending", False)["result"]
     assert pending["number"] == "0x1" and pending["transactions"] == hashes and pending["hash"] is None
+    inspect = rpc("txpool_inspect")["result"]
+    assert inspect["pending"][ALICE]["0"].startswith(f"{BOB}: 1 wei + 21000 gas × ")
     rpc("evm_mine")
     assert rpc("eth_getBlockTransactionCountByNumber", "0x1")["result"] == "0x2"
     assert rpc("txpool_status")["result"] == {"pending": "0x0", "queued": "0x0"}
@@ -325,3 +327,18 @@ def test_many_clients_at_once_and_a_stalled_websocket(node, chain):
     assert errors == []
     assert chain.head_number == 60
     assert chain.get_nonce(chain.accounts[5].address) == 10
+
+
+def test_sign_transaction_returns_raw_bytes_that_send_later(rpc, chain):
+    from eth_account import Account
+
+    raw = rpc("eth_signTransaction", {"from": ALICE, "to": BOB, "value": "0x5"})["result"]
+    assert chain.head_number == 0  # signed, not sent
+    assert Account.recover_transaction(raw).lower() == ALICE
+    tx_hash = rpc("eth_sendRawTransaction", raw)["result"]
+    assert rpc("eth_getTransactionReceipt", tx_hash)["result"]["status"] == "0x1"
+    whale = "0x" + "ab" * 20
+    rpc("anvil_impersonateAccount", whale)
+    error = rpc("eth_signTransaction", {"from": whale, "to": BOB})["error"]
+    assert error["code"] == -32000 and "only dev accounts can sign" in error["message"]
+    assert rpc("eth_blobBaseFee")["result"] == "0x1"

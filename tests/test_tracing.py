@@ -363,6 +363,9 @@ def test_trace_call_of_a_view(chain, alice, trace_probe, echo):
     assert peek["type"] == "STATICCALL" and peek["to"] == "0x" + echo.hex() and peek["output"] == top["output"]
     logged = trace_call(chain, request, "latest", {})
     assert logged["returnValue"] == word(21) and logged["gas"] == expected.gas_used and not logged["failed"]
+    # State overrides apply as for chain.call: here the echo's stored value.
+    overridden = trace_call(chain, request, "latest", CALL_TRACER, lambda state: state.set_storage(echo, 0, 5))
+    assert overridden["output"] == "0x" + word(5)
     # With no gas named, the call gets the block gas limit, as chain.call gives it.
     unlimited = trace_call(chain, CallRequest(to=trace_probe, data=calldata("peek()")), "latest", CALL_TRACER)
     assert int(unlimited["gas"], 16) == chain.head.gas_limit

@@ -4,19 +4,20 @@ py-evm has no tracing hooks, so :func:`inspecting` gives one state a
 subclass of its own computation class, made on the fly, that reports to an
 :class:`Inspector`:
 
-- its opcode table wraps every opcode so that the inspector hears of it
-  before (``step``) and after (``step_end``) it runs; py-evm's own opcode loop
-  is left as it is;
+- its opcode table wraps the opcodes the inspector wants to hear of, so that
+  it does before (``step``) and after (``step_end``) they run; py-evm's own
+  opcode loop is left as it is;
 - ``__enter__``, which py-evm's ``apply_computation`` calls as a frame starts,
   reports the frame (precompiles included, which run no opcodes);
 - ``apply_message`` and ``apply_create_message`` report the frame's end, after
   a creation has paid for its code, as geth does;
-- its gas meter also totals every charge, which is how geth counts an
-  opcode's cost.
+- for an inspector with a ``step_end``, its gas meter also totals every
+  charge, which is how geth counts an opcode's cost.
 
 Only the inspected state uses that class: the VM classes, and every other
 state, run exactly the code they ran before, so normal execution pays
-nothing for tracing. Reading a frame's stack, memory and logs needs
+nothing for tracing; an inspected one pays only for the hooks its
+inspector uses. Reading a frame's stack, memory and logs needs
 py-evm's private attributes; :func:`stack_words` and :func:`memory_bytes`
 keep those reads in one place.
 
@@ -55,7 +56,7 @@ from eth.vm.opcode_values import (
     CALL, CALLCODE, CREATE, CREATE2, DELEGATECALL, JUMP, JUMPI, LOG0, LOG4, SLOAD, SSTORE, STATICCALL, STOP,
 )
 
-INVALID = 0xFE  # the designated invalid opcode (EIP-141), which py-evm leaves unnamed
+_INVALID = 0xFE  # the designated invalid opcode (EIP-141), which py-evm leaves unnamed
 _FRAME_OPENING_OPCODES = frozenset({CALL, CALLCODE, DELEGATECALL, STATICCALL, CREATE, CREATE2})
 
 
@@ -104,10 +105,11 @@ class ExecutionTimeout(Exception):
 class Deadline(Inspector):
     """Abandons an execution (raises :class:`ExecutionTimeout`) once ``seconds`` have passed.
 
-    It looks at the clock at jumps and at the opcodes that start frames only:
-    code cannot loop without a jump, and straight-line code ends within its
-    24 KB, so that bounds the time as well as looking at every opcode would,
-    at a fraction of the cost.
+    It looks at the clock only at jumps and at the opcodes that start frames:
+    code cannot loop without a jump, and straight-line code ends with its
+    code (48 KB at most), so that bounds the time about as well as looking at
+    every opcode would, at a fraction of the cost. A precompile runs to its
+    end unchecked.
     """
 
     stepped_opcodes = frozenset({JUMP, JUMPI})
@@ -172,19 +174,27 @@ class _Inspection:
 
 
 def _inspected_computation_class(base: type[ComputationAPI], inspector: Inspector) -> type[ComputationAPI]:
-    """A subclass of ``base`` whose frames and opcodes report to ``inspector``."""
+    """A subclass of ``base`` whose frames and opcodes report to ``inspector``.
+
+    What an inspector does not use costs nothing: opcodes outside its
+    ``stepped_opcodes`` run unwrapped, and without a ``step_end`` of its own
+    no opcode's gas is accounted for.
+    """
     inspection = _Inspection(inspector)
+    measures_opcodes = type(inspector).step_end is not Inspector.step_end
+    wrapper = _MeasuredOpcode if measures_opcodes else _SteppedOpcode
     wanted = inspector.stepped_opcodes
     opcodes = {}
     for value in range(256):
         logic = base.opcodes.get(value) or InvalidOpcode(value)
         stepped = wanted is None or value in wanted or value in _FRAME_OPENING_OPCODES
-        opcodes[value] = _InspectedOpcode(value, logic, inspection) if stepped else logic
+        opcodes[value] = wrapper(value, logic, inspection) if stepped else logic
 
     class InspectedComputation(base):  # type: ignore[valid-type, misc]
-        def _configure_gas_meter(self) -> GasMeter:
-            meter = super()._configure_gas_meter()
-            return _ChargeCountingGasMeter(meter.start_gas, meter.refund_strategy)
+        if measures_opcodes:
+            def _configure_gas_meter(self) -> GasMeter:
+                meter = super()._configure_gas_meter()
+                return _ChargeCountingGasMeter(meter.start_gas, meter.refund_strategy)
 
         def __enter__(self) -> ComputationAPI:
             computation = super().__enter__()
@@ -237,8 +247,8 @@ class _ChargeCountingGasMeter(GasMeter):
         super().consume_gas(amount, reason)
 
 
-class _InspectedOpcode:
-    """One opcode of an inspected computation: runs the real one between step and step_end."""
+class _SteppedOpcode:
+    """An opcode of an inspected computation that tells the inspector it is about to run."""
 
     __slots__ = ("value", "logic", "mnemonic", "inspection")
 
@@ -249,19 +259,27 @@ class _InspectedOpcode:
         self.inspection = inspection
 
     def __call__(self, computation: ComputationAPI) -> None:
-        code = computation.code
-        if self.value != STOP:
-            pc = code.program_counter - 1
-        elif len(code):
-            pc = _stop_position(code)
-        else:
-            # py-evm "runs" a STOP for an account without code; geth runs nothing.
+        pc = _position(computation.code, self.value)
+        if pc is None:
             return self.logic(computation)
-        inspection = self.inspection
-        inspector = inspection.inspector
+        self.inspection.opcode = self.value
+        self.inspection.inspector.step(computation, pc, self.value)
+        return self.logic(computation)
+
+
+class _MeasuredOpcode(_SteppedOpcode):
+    """An opcode that also tells the inspector, once it has run, what it charged and how it ended."""
+
+    __slots__ = ()
+
+    def __call__(self, computation: ComputationAPI) -> None:
+        pc = _position(computation.code, self.value)
+        if pc is None:
+            return self.logic(computation)
+        inspector = self.inspection.inspector
         charged_before = computation._gas_meter.charged
         children_before = len(computation.children)
-        inspection.opcode = self.value
+        self.inspection.opcode = self.value
         inspector.step(computation, pc, self.value)
         try:
             self.logic(computation)
@@ -281,19 +299,24 @@ class _InspectedOpcode:
         return cost
 
 
-def _stop_position(code: CodeStreamAPI) -> int:
-    """Where a STOP runs.
+def _position(code: CodeStreamAPI, opcode: int) -> int | None:
+    """Where ``opcode`` runs: its program counter.
 
-    py-evm's code stream yields one more STOP when execution runs off the
-    end of the code (geth's implicit STOP at ``len(code)``, or beyond after
-    a truncated PUSH), and does not advance the program counter for it.
-    The real STOP in the last byte leaves the counter at ``len(code)`` too:
-    it is that STOP when the last byte is one and is not PUSH data.
+    None for the STOP py-evm runs for an account without code, where geth
+    runs nothing. py-evm also yields a STOP when execution runs off the end
+    of the code (geth's implicit STOP, at ``len(code)``, or beyond after a
+    truncated PUSH) and does not advance the counter for it; a real STOP in
+    the last byte leaves the counter at ``len(code)`` too, and is told apart
+    by the byte being a STOP that is not PUSH data.
     """
     after = code.program_counter
+    if opcode != STOP or after < len(code):
+        return after - 1
+    if not len(code):
+        return None
     last = after - 1
     ran_last_byte = after == len(code) and code[last] == STOP and code.is_valid_opcode(last)
-    return last if after < len(code) or ran_last_byte else after
+    return last if ran_last_byte else after
 
 
 # ---------------------------------------------------------------------------- geth's vocabulary
@@ -310,7 +333,7 @@ def _mnemonic(logic: Any) -> str:
 _OPCODE_NAMES = {
     value: _GETH_NAMES.get(_mnemonic(logic), _mnemonic(logic)) for value, logic in PRAGUE_OPCODES.items()
 }
-_OPCODE_NAMES[INVALID] = "INVALID"
+_OPCODE_NAMES[_INVALID] = "INVALID"
 
 
 def opcode_name(opcode: int) -> str:
@@ -395,6 +418,7 @@ def stack_words(computation: ComputationAPI) -> list[int]:
 
 
 def memory_bytes(computation: ComputationAPI) -> bytes:
+    """The frame's memory, as far as it has been extended (always whole 32-byte words)."""
     return bytes(computation._memory._bytes)
 
 
@@ -655,6 +679,8 @@ class CallTracer(Tracer):
     logs of failed frames are dropped). The top frame reports the
     transaction's gas limit and its receipt's gas used.
     """
+
+    stepped_opcodes = frozenset(range(LOG0, LOG4 + 1))  # for withLog; frames need no opcodes
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.only_top_call = bool(config.get("onlyTopCall", False))

@@ -20,6 +20,16 @@ const DEV1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const GWEI = 10n ** 9n;
 
 const checks = [];
+
+// ethers retries some failures forever (it polls eth_getTransactionByHash after eth_sendTransaction
+// until it gets a transaction): fail the whole run instead of hanging.
+const DEADLINE_MS = 60_000;
+const watchdog = setTimeout(() => {
+  console.log(JSON.stringify({ ok: false, error: `timed out after ${DEADLINE_MS} ms (last check passed: ${checks.at(-1)})`, checks }));
+  process.exit(1);
+}, DEADLINE_MS);
+watchdog.unref();
+
 function check(name, condition, detail) {
   if (!condition) {
     throw new Error(`check ${name} failed: ${typeof detail === "function" ? detail() : detail ?? ""}`);
