@@ -22,16 +22,16 @@ recipient is listed under its address.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from eth.abc import BlockHeaderAPI, StateAPI
 
+from vm.tracing import Deadline, attach
+
 from .blocks import PENDING, BlockRef
+from .chain import Chain, timeouts_as_failures
 from .errors import ExecutionFailed
 from .execution import CallRequest, CallResult, execute_call
-
-if TYPE_CHECKING:
-    from .chain import Chain
 
 AccessList = list[tuple[bytes, list[int]]]
 
@@ -82,7 +82,8 @@ class _AccessRecorder:
         ]
 
 
-def create_access_list(chain: Chain, request: CallRequest, ref: BlockRef = PENDING) -> AccessListResult:
+def create_access_list(chain: Chain, request: CallRequest, ref: BlockRef = PENDING,
+                       timeout: float | None = None) -> AccessListResult:
     """The access list ``request`` needs on block ``ref``, as geth computes it.
 
     Each run goes through ``chain.call``'s path (same block context, fee rules
@@ -93,8 +94,10 @@ def create_access_list(chain: Chain, request: CallRequest, ref: BlockRef = PENDI
     with chain._lock:
         header, fresh_state = chain._call_context(ref, request.pays_fees)
     access_list: AccessList = [(address, list(slots)) for address, slots in request.access_list]
+    deadline = None if timeout is None else Deadline(timeout)  # bounds all the runs together
     for _ in range(MAX_RUNS):
-        result, touched = _run(chain, header, fresh_state, replace(request, access_list=access_list))
+        with timeouts_as_failures():
+            result, touched = _run(chain, header, fresh_state, replace(request, access_list=access_list), deadline)
         if touched == access_list:  # recorded in seed order, so equal means nothing new
             return AccessListResult(access_list, result.gas_used, result.error)
         access_list = touched
@@ -106,11 +109,14 @@ def _run(
     header: BlockHeaderAPI,
     fresh_state: Callable[[], StateAPI],
     request: CallRequest,
+    deadline: Deadline | None,
 ) -> tuple[CallResult, AccessList]:
     """One run of ``request`` and the access list it touched (its own list included)."""
     state = fresh_state()
     recorder = _AccessRecorder(request.access_list)
     recorder.attach(state)
+    if deadline is not None:
+        attach(state, deadline)
     result = execute_call(chain.vm_class, state, request, chain.chain_id, header.gas_limit, chain._calldata_floor)
     # The top-level message knows the recipient, or the address a creation gets.
     recipient = result.computation.msg.storage_address

@@ -12,14 +12,15 @@ and the RPC server call them from different threads.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import rlp
-from eth.abc import BlockHeaderAPI, ComputationAPI, ReceiptAPI, StateAPI
+from eth.abc import BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
 from eth.consensus.context import ConsensusContext
 from eth.constants import BLANK_ROOT_HASH, ZERO_HASH32
 from eth.db.trie import make_trie_root_and_nodes
@@ -32,6 +33,7 @@ from eth.vm.forks.prague.constants import HISTORY_STORAGE_ADDRESS, HISTORY_STORA
 from eth_hash.auto import keccak
 
 from vm.fork import vm_class_for
+from vm.tracing import Deadline, ExecutionTimeout, attach
 
 from . import transactions as txs
 from .accounts import DevAccount, derive_accounts
@@ -39,8 +41,8 @@ from .blocks import (
     EARLIEST, FINALIZED, LATEST, PENDING, SAFE, Block, BlockRef, LogEntry, LogFilter,
     TransactionReceipt,
 )
-from .errors import ChainError, InvalidRequest, TransactionRejected, UnknownBlock
-from .execution import CallRequest, CallResult, estimate_gas, execute_call, minimum_gas
+from .errors import ChainError, ExecutionFailed, InvalidRequest, TransactionRejected, UnknownBlock
+from .execution import CallRequest, CallResult, estimate_gas, execute_call, minimum_gas, request_minimum_gas
 from .genesis import Genesis
 from .store import StateOverlay, Store, WriteSet, number_key, pack, unpack
 from .txpool import TxPool
@@ -96,6 +98,7 @@ class _ChainView:
 
     def __init__(self, chain: "Chain", overlay: StateOverlay) -> None:
         self._chain = chain
+        self.overlay = overlay
         self.db = overlay.atomic()
         self.receipts: tuple[ReceiptAPI, ...] = ()
 
@@ -380,38 +383,40 @@ class Chain:
 
     # ------------------------------------------------------------------ calls
     def call(self, request: CallRequest, ref: BlockRef = LATEST,
-             state_override: Callable[[StateAPI], None] | None = None) -> CallResult:
+             state_override: Callable[[StateAPI], None] | None = None,
+             timeout: float | None = None) -> CallResult:
         """Run ``request`` without a transaction, as the next block's first.
 
         On block N it runs on N's state in the context of the block after N:
         the real block N+1 for a past block, the block about to be mined for
-        the head, after the pool's transactions for ``pending``.
+        the head, after the pool's transactions for ``pending``. A call still
+        running after ``timeout`` seconds fails with ExecutionFailed.
         """
         with self._lock:
             header, state_factory = self._call_context(ref, request.pays_fees)
-        state = state_factory()
-        if state_override is not None:
-            state_override(state)
-        return execute_call(self.vm_class, state, request, self.chain_id, header.gas_limit, self._calldata_floor)
+        prepare = _preparation(state_override, None if timeout is None else Deadline(timeout))
+        with timeouts_as_failures():
+            return execute_call(self.vm_class, prepare(state_factory()), request, self.chain_id,
+                                header.gas_limit, self._calldata_floor)
 
     def estimate_gas(self, request: CallRequest, ref: BlockRef = PENDING,
-                     state_override: Callable[[StateAPI], None] | None = None) -> int:
-        """The least gas limit with which ``request`` succeeds (exact, by search)."""
+                     state_override: Callable[[StateAPI], None] | None = None,
+                     timeout: float | None = None) -> int:
+        """The least gas limit with which ``request`` succeeds (exact, by search).
+
+        ``timeout`` bounds the whole search, not each run.
+        """
         with self._lock:
             header, state_factory = self._call_context(ref, request.pays_fees)
         cap = header.gas_limit if request.gas is None else request.gas
+        prepare = _preparation(state_override, None if timeout is None else Deadline(timeout))
 
         def run(gas: int) -> CallResult:
-            state = state_factory()
-            if state_override is not None:
-                state_override(state)
-            return execute_call(self.vm_class, state, replace(request, gas=gas), self.chain_id, gas, self._calldata_floor)
+            return execute_call(self.vm_class, prepare(state_factory()), replace(request, gas=gas),
+                                self.chain_id, gas, self._calldata_floor)
 
-        probe = self.vm_class.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
-            self.chain_id, 0, 0, 0, cap, request.to, request.value, request.data,
-            [(address, list(slots)) for address, slots in request.access_list],
-        )
-        return estimate_gas(run, cap, minimum_gas(probe, self._calldata_floor))
+        with timeouts_as_failures():
+            return estimate_gas(run, cap, request_minimum_gas(self.vm_class, self.chain_id, request, self._calldata_floor))
 
     def _call_context(self, ref: BlockRef, pays_fees: bool) -> tuple[BlockHeaderAPI, Callable[[], StateAPI]]:
         if ref == PENDING and len(self.pool):
@@ -674,12 +679,8 @@ class Chain:
         timestamp: int,
     ) -> _Built:
         """Apply ``candidates`` in order to a new block on ``parent`` (nothing is committed)."""
-        overlay = StateOverlay(self.store)
-        view = _ChainView(self, overlay)
-        header = self._next_header(parent, parent_root, timestamp)
-        vm = self.vm_class(header, view, self._chain_context, self._consensus_context)
+        vm, header, view = self._start_block(parent, parent_root, timestamp)
         block_class = vm.get_block_class()
-        vm.block_preprocessing(block_class(header, transactions=[], uncles=[], withdrawals=[]))
         included: list[txs.NodeTransaction] = []
         receipts: list[ReceiptAPI] = []
         computations: list[ComputationAPI] = []
@@ -693,12 +694,11 @@ class Chain:
                 blocked.add(tx.sender)  # it waits for a block with room
                 continue
             try:
-                receipt, computation = vm.apply_transaction(current, tx)
+                current, receipt, computation = apply_to_block(vm, current, tx)
             except ValidationError as error:
                 rejected.append((tx, _rejection_reason(error)))
                 blocked.add(tx.sender)
                 continue
-            current = vm.increment_blob_gas_used(vm.add_receipt_to_header(current, receipt), tx)
             included.append(tx)
             receipts.append(receipt)
             computations.append(computation)
@@ -711,7 +711,21 @@ class Chain:
         view.receipts = tuple(receipts)
         block = vm.block_postprocessing(block)
         final_header = vm.finalize_block(block).block.header
-        return _Built(Block(final_header, tuple(included), tuple(receipts)), overlay, rejected, computations)
+        return _Built(Block(final_header, tuple(included), tuple(receipts)), view.overlay, rejected, computations)
+
+    def _start_block(
+        self, parent: BlockHeaderAPI, parent_root: bytes, timestamp: int
+    ) -> tuple[VirtualMachineAPI, BlockHeaderAPI, "_ChainView"]:
+        """A VM for the child of ``parent`` on ``parent_root``, its system-contract writes done.
+
+        Block building and transaction tracing both start here, so a traced
+        replay runs exactly what the block ran.
+        """
+        view = _ChainView(self, StateOverlay(self.store))
+        header = self._next_header(parent, parent_root, timestamp)
+        vm = self.vm_class(header, view, self._chain_context, self._consensus_context)
+        vm.block_preprocessing(vm.get_block_class()(header, transactions=[], uncles=[], withdrawals=[]))
+        return vm, header, view
 
     def _build_pending(self) -> _Built:
         candidates = self.pool.executable(self._state_nonce_reader(), self.next_base_fee())
@@ -895,3 +909,33 @@ def _differing_paths(stored: Any, wanted: Any, prefix: str = "") -> list[str]:
             paths += _differing_paths(stored.get(key), wanted.get(key), f"{prefix}{key}.")
         return paths
     return [] if stored == wanted else [prefix.rstrip(".")]
+
+
+def apply_to_block(
+    vm: VirtualMachineAPI, header: BlockHeaderAPI, tx: SignedTransactionAPI
+) -> tuple[BlockHeaderAPI, ReceiptAPI, ComputationAPI]:
+    """Apply ``tx`` after ``header``'s transactions: the header after it, its receipt and run."""
+    receipt, computation = vm.apply_transaction(header, tx)
+    return vm.increment_blob_gas_used(vm.add_receipt_to_header(header, receipt), tx), receipt, computation
+
+
+def _preparation(
+    state_override: Callable[[StateAPI], None] | None, deadline: Deadline | None
+) -> Callable[[StateAPI], StateAPI]:
+    """What a call does to its fresh state first: the caller's edits, then the time limit."""
+    def prepare(state: StateAPI) -> StateAPI:
+        if state_override is not None:
+            state_override(state)
+        if deadline is not None:
+            attach(state, deadline)
+        return state
+    return prepare
+
+
+@contextlib.contextmanager
+def timeouts_as_failures() -> Iterator[None]:
+    """A call that ran out of time is a failed call to its caller (-32000 over RPC)."""
+    try:
+        yield
+    except ExecutionTimeout as error:
+        raise ExecutionFailed(str(error)) from None

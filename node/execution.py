@@ -8,7 +8,7 @@ checks and its state changes are thrown away with the overlay it ran on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from eth.vm.spoof import SpoofTransaction
 from eth.abc import ComputationAPI, StateAPI, VirtualMachineAPI
@@ -56,6 +56,7 @@ class CallResult:
     error: str | None = None  # None when the call succeeded
     reverted: bool = False
     computation: ComputationAPI | None = field(default=None, repr=False)
+    gas_limit: int = 0  # what the call ran with
 
     @property
     def success(self) -> bool:
@@ -89,11 +90,7 @@ def execute_call(
     elif request.pays_fees and price:
         gas = min(gas, max(0, state.get_balance(sender) - request.value) // price)
     nonce = request.nonce if request.nonce is not None else state.get_nonce(sender)
-    unsigned = vm_class.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
-        chain_id, nonce, priority_fee, max_fee, gas, request.to, request.value,
-        request.data, [(address, list(slots)) for address, slots in request.access_list],
-    )
-    tx = SpoofTransaction(unsigned, from_=sender)
+    tx = SpoofTransaction(_unsigned(vm_class, chain_id, request, nonce, gas, max_fee, priority_fee), from_=sender)
     minimum = minimum_gas(tx, calldata_floor)
     if gas < minimum and request.gas is not None:
         raise ExecutionFailed(f"intrinsic gas too low: gas {gas}, minimum needed {minimum}")
@@ -107,10 +104,24 @@ def execute_call(
     computation = executor.finalize_computation(tx, computation)
     gas_used = vm_class.finalize_gas_used(tx, computation)
     if not computation.is_error:
-        return CallResult(computation.output, gas_used, computation=computation)
+        return CallResult(computation.output, gas_used, computation=computation, gas_limit=gas)
     reverted = isinstance(computation.error, Revert)
     output = computation.output if reverted else b""
-    return CallResult(output, gas_used, describe_failure(computation, output), reverted, computation)
+    return CallResult(output, gas_used, describe_failure(computation, output), reverted, computation, gas)
+
+
+def _unsigned(vm_class: type[VirtualMachineAPI], chain_id: int, request: CallRequest, nonce: int,
+              gas: int, max_fee: int, priority_fee: int) -> Any:
+    return vm_class.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
+        chain_id, nonce, priority_fee, max_fee, gas, request.to, request.value,
+        request.data, [(address, list(slots)) for address, slots in request.access_list],
+    )
+
+
+def request_minimum_gas(vm_class: type[VirtualMachineAPI], chain_id: int, request: CallRequest,
+                        calldata_floor: bool) -> int:
+    """The least gas limit ``request`` may have: intrinsic gas, or Prague's calldata floor."""
+    return minimum_gas(_unsigned(vm_class, chain_id, request, 0, 0, 0, 0), calldata_floor)
 
 
 def describe_failure(computation: ComputationAPI, output: bytes) -> str:

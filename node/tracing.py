@@ -14,20 +14,16 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
 
 from vm.tracing import CallTracer, Deadline, Outcome, StructLogger, Tracer, inspecting
 
 from .blocks import BlockRef
-from .chain import _ChainView
+from .chain import Chain, apply_to_block, timeouts_as_failures
 from .errors import InvalidRequest
 from .execution import CallRequest, execute_call
-from .store import StateOverlay
-
-if TYPE_CHECKING:
-    from .chain import Chain
 
 
 def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,7 +37,7 @@ def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any]) -
         block = chain._block_by_hash(lookup.block_hash)
         vm, header = _block_start(chain, lookup.block_number, block.header.timestamp)
     for earlier in block.transactions[:lookup.index]:
-        header = _apply(vm, header, earlier)
+        header, _, _ = apply_to_block(vm, header, earlier)
     transaction = block.transactions[lookup.index]
     with _traced(vm.state, tracer, timeout):
         receipt, computation = vm.apply_transaction(header, transaction)
@@ -68,12 +64,9 @@ def trace_call(
     state = state_factory()
     if state_override is not None:
         state_override(state)
-    with _traced(state, tracer, timeout):
+    with timeouts_as_failures(), _traced(state, tracer, timeout):
         result = execute_call(chain.vm_class, state, request, chain.chain_id, header.gas_limit, chain._calldata_floor)
-    computation = result.computation
-    # The call's gas limit is not in its result; its message got the limit less the intrinsic gas.
-    gas_limit = computation.msg.gas + _intrinsic_gas(chain, request)
-    return tracer.result(Outcome(computation, gas_limit, result.gas_used))
+    return tracer.result(Outcome(result.computation, result.gas_limit, result.gas_used))
 
 
 def tracer_for(config: Mapping[str, Any]) -> Tracer:
@@ -116,29 +109,9 @@ def _traced(state: StateAPI, tracer: Tracer, timeout: float | None) -> Iterator[
 
 
 def _block_start(chain: Chain, number: int, timestamp: int) -> tuple[VirtualMachineAPI, BlockHeaderAPI]:
-    """A VM at the start of block ``number``, as ``Chain._build`` set it up.
-
-    It starts from the parent's effective state root (dev state edits made
-    before the block was mined included), with the header ``_build`` made,
-    after the block's EIP-4788 and EIP-2935 system-contract writes.
-    """
+    """A VM at the start of block ``number``, from its parent's effective state (dev edits included)."""
     parent_hash, parent_root = chain._canon(number - 1)
-    header = chain._next_header(chain._header_by_hash(parent_hash), parent_root, timestamp)
-    view = _ChainView(chain, StateOverlay(chain.store))
-    vm = chain.vm_class(header, view, chain._chain_context, chain._consensus_context)
-    vm.block_preprocessing(vm.get_block_class()(header, transactions=[], uncles=[], withdrawals=[]))
+    vm, header, _ = chain._start_block(chain._header_by_hash(parent_hash), parent_root, timestamp)
     return vm, header
 
 
-def _apply(vm: VirtualMachineAPI, header: BlockHeaderAPI, transaction: SignedTransactionAPI) -> BlockHeaderAPI:
-    """Apply an earlier transaction of the block as ``Chain._build`` did; the header after it."""
-    receipt, _ = vm.apply_transaction(header, transaction)
-    return vm.increment_blob_gas_used(vm.add_receipt_to_header(header, receipt), transaction)
-
-
-def _intrinsic_gas(chain: Chain, request: CallRequest) -> int:
-    unsigned = chain.vm_class.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
-        chain.chain_id, 0, 0, 0, 0, request.to, request.value, request.data,
-        [(address, list(slots)) for address, slots in request.access_list],
-    )
-    return unsigned.intrinsic_gas

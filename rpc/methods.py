@@ -307,7 +307,7 @@ class Api:
         request = self._capped(c.parse_call_request(c.params_at(params, 0, "transaction")))
         ref = self._block(params, 1)
         overrides = _state_overrides(c.params_at(params, 2, "stateOverrides", None))
-        result = self.chain.call(request, ref, overrides)
+        result = self.chain.call(request, ref, overrides, timeout=self.limits.call_timeout)
         result.raise_for_error()
         return c.data(result.output)
 
@@ -315,13 +315,13 @@ class Api:
         request = self._capped(c.parse_call_request(c.params_at(params, 0, "transaction")))
         ref = self._block(params, 1, PENDING)
         overrides = _state_overrides(c.params_at(params, 2, "stateOverrides", None))
-        return c.quantity(self.chain.estimate_gas(request, ref, overrides))
+        return c.quantity(self.chain.estimate_gas(request, ref, overrides, timeout=self.limits.call_timeout))
 
     def eth_createAccessList(self, params: Params) -> dict[str, Any]:
         from node.access_list import create_access_list
 
         request = self._capped(c.parse_call_request(c.params_at(params, 0, "transaction")))
-        result = create_access_list(self.chain, request, self._block(params, 1, PENDING))
+        result = create_access_list(self.chain, request, self._block(params, 1, PENDING), timeout=self.limits.call_timeout)
         formatted: dict[str, Any] = {
             "accessList": [
                 {"address": c.address(entry), "storageKeys": [c.word(slot) for slot in slots]}
@@ -494,7 +494,10 @@ class Api:
 
         request = self._capped(c.parse_call_request(c.params_at(params, 0, "transaction")))
         ref = self._block(params, 1)
-        return trace_call(self.chain, request, ref, _trace_config(c.params_at(params, 2, "options", None)))
+        config = _trace_config(c.params_at(params, 2, "options", None))
+        config.setdefault("timeout", f"{self.limits.call_timeout}s")
+        overrides = _state_overrides(config.pop("stateOverrides", None))
+        return trace_call(self.chain, request, ref, config, overrides)
 
 
 def _rewards(block: Any, percentiles: Sequence[float]) -> list[int]:

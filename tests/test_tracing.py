@@ -1,17 +1,16 @@
 """Tracing: geth's struct logs and callTracer frames for mined transactions and calls."""
 from __future__ import annotations
 
-import time
 
 import pytest
 from eth_hash.auto import keccak
 
 from node.chain import Chain
-from node.errors import InvalidRequest
+from node.errors import ExecutionFailed, InvalidRequest
 from node.execution import CallRequest, execute_call
 from node.tracing import trace_call, trace_transaction
 from tests.support import calldata, compile_contract, decode_output
-from vm.tracing import Deadline, ExecutionTimeout, Inspector, attach, inspecting
+from vm.tracing import Deadline, ExecutionTimeout, Inspector, inspecting
 
 CALL_TRACER = {"tracer": "callTracer"}
 WITH_LOG = {"tracer": "callTracer", "tracerConfig": {"withLog": True}}
@@ -389,26 +388,22 @@ def test_unknown_transaction_and_tracer(chain, alice, bob):
 
 
 def test_deadline_aborts_an_endless_loop(chain, alice):
+    """An endless loop with a huge gas limit ends at the deadline, not at out-of-gas."""
     loop = deploy_code(chain, alice.address, ENDLESS_LOOP)
     request = CallRequest(sender=alice.address, to=loop, gas=30_000_000)
 
     state = chain.state_at()
-    started = time.monotonic()
     with pytest.raises(ExecutionTimeout, match=r"execution aborted \(timeout = 0.2s\)"):
         with inspecting(state, Deadline(0.2)):
             execute_call(chain.vm_class, state, request, chain.chain_id, 30_000_000, True)
-    assert time.monotonic() - started < 2
 
-    # Bounding an eth_call: attach a deadline to the call's throwaway state.
-    started = time.monotonic()
-    with pytest.raises(ExecutionTimeout):
-        chain.call(request, state_override=lambda state: attach(state, Deadline(0.2)))
-    assert time.monotonic() - started < 2
-
-    started = time.monotonic()
-    with pytest.raises(ExecutionTimeout):
+    # The chain turns the VM's timeout into a failed call (-32000 over RPC).
+    with pytest.raises(ExecutionFailed, match="timeout"):
+        chain.call(request, timeout=0.2)
+    with pytest.raises(ExecutionFailed, match="timeout"):
+        chain.estimate_gas(request, timeout=0.2)
+    with pytest.raises(ExecutionFailed, match="timeout"):
         trace_call(chain, request, "latest", {"tracer": "callTracer", "timeout": "200ms"})
-    assert time.monotonic() - started < 2
     assert chain.call(CallRequest(sender=alice.address, to=loop, gas=100_000)).error.lower() == "out of gas"
 
 
