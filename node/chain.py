@@ -449,27 +449,13 @@ class Chain:
         tx = txs.from_raw(self.vm_class, raw)
         return self._submit(tx)
 
-    def send_transaction(
-        self,
-        sender: bytes,
-        to: bytes = b"",
-        *,
-        value: int = 0,
-        data: bytes = b"",
-        gas: int | None = None,
-        gas_price: int | None = None,
-        max_fee_per_gas: int | None = None,
-        max_priority_fee_per_gas: int | None = None,
-        nonce: int | None = None,
-        access_list: Sequence[tuple[bytes, Sequence[int]]] = (),
-    ) -> bytes:
-        """Send from a dev account (signed with its key) or an impersonated one."""
+    def send_transaction(self, sender: bytes, to: bytes = b"", **fields: Any) -> bytes:
+        """Send from a dev account (signed with its key) or an impersonated one.
+
+        ``fields`` are those of ``prepare_transaction``, which fills what is missing.
+        """
         with self._lock:
-            return self._submit(self.prepare_transaction(
-                sender, to, value=value, data=data, gas=gas, gas_price=gas_price,
-                max_fee_per_gas=max_fee_per_gas, max_priority_fee_per_gas=max_priority_fee_per_gas,
-                nonce=nonce, access_list=access_list,
-            ))
+            return self._submit(self.prepare_transaction(sender, to, **fields))
 
     def prepare_transaction(
         self,

@@ -14,7 +14,9 @@ from eth.vm.spoof import SpoofTransaction
 from eth.abc import ComputationAPI, StateAPI, VirtualMachineAPI
 from eth.exceptions import Revert
 
-from .errors import ExecutionFailed, evm_error_message, revert_reason
+from vm.messages import error_message, revert_reason
+
+from .errors import ExecutionFailed
 from .transactions import calldata_floor_gas
 
 
@@ -129,7 +131,7 @@ def describe_failure(computation: ComputationAPI, output: bytes) -> str:
     if isinstance(computation.error, Revert):
         reason = revert_reason(output)
         return f"execution reverted: {reason}" if reason else "execution reverted"
-    return evm_error_message(computation.error)
+    return error_message(computation.error)
 
 
 def minimum_gas(tx: object, calldata_floor: bool) -> int:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import functools
 import json
 import pathlib
+import queue
 import subprocess
+import threading
 
 from eth_abi import decode, encode
 from eth_account import Account
@@ -64,3 +66,28 @@ def sign(private_key: bytes, **fields) -> bytes:
         tx.update(maxFeePerGas=10**10, maxPriorityFeePerGas=10**9, type=2)
     tx.update(fields)
     return bytes(Account.sign_transaction(tx, private_key).raw_transaction)
+
+
+class OutputReader:
+    """A subprocess's stdout lines and stderr, read by threads so that waits can time out."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc = proc
+        self.lines: queue.Queue[str | None] = queue.Queue()  # None marks the end of stdout
+        self._stderr: list[str | None] = []
+        self._threads = [
+            threading.Thread(target=self._pump, args=(proc.stdout, self.lines.put), daemon=True),
+            threading.Thread(target=self._pump, args=(proc.stderr, self._stderr.append), daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @staticmethod
+    def _pump(stream, sink) -> None:
+        for line in stream:
+            sink(line)
+        sink(None)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(part for part in self._stderr if part is not None)

@@ -14,11 +14,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.support import OutputReader
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -39,34 +40,16 @@ ACCOUNT_LINE = re.compile(r"^\((\d+)\) (0x[0-9a-fA-F]{40}) \((.*) ETH\)$")
 KEY_LINE = re.compile(r"^\((\d+)\) (0x[0-9a-f]{64})$")
 
 
-class NodeProcess:
+class NodeProcess(OutputReader):
     """A ``sumchain node`` subprocess whose stdout is read line by line with timeouts."""
 
     def __init__(self, *flags: str, command: list[str] | None = None) -> None:
-        self.proc = subprocess.Popen(
+        super().__init__(subprocess.Popen(
             command or [SUMCHAIN, "node", *flags],
             cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, bufsize=1,
-        )
-        self._lines: queue.Queue[str | None] = queue.Queue()
+        ))
         self.stdout: list[str] = []
-        self._stderr: list[str] = []
-        self._readers = [
-            threading.Thread(target=self._pump, args=(self.proc.stdout, self._lines.put), daemon=True),
-            threading.Thread(target=self._pump, args=(self.proc.stderr, self._stderr.append), daemon=True),
-        ]
-        for reader in self._readers:
-            reader.start()
-
-    @staticmethod
-    def _pump(stream, sink) -> None:
-        for line in stream:
-            sink(line)
-        sink(None)
-
-    @property
-    def stderr(self) -> str:
-        return "".join(part for part in self._stderr if part is not None)
 
     def read_banner(self, timeout: float = STARTUP_TIMEOUT) -> list[str]:
         """stdout lines up to and including the one starting with "JSON-RPC"."""
@@ -74,7 +57,7 @@ class NodeProcess:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 pytest.fail(f"no banner within {timeout}s; stdout so far: {banner!r}; stderr: {self.stderr}")
             if line is None:
@@ -95,12 +78,12 @@ class NodeProcess:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 pytest.fail(f"neither exit nor banner within {timeout}s; stdout: {lines!r}; stderr: {self.stderr}")
             if line is None:
                 self.proc.wait(EXIT_TIMEOUT)
-                self._readers[1].join(EXIT_TIMEOUT)  # stderr complete
+                self._threads[1].join(EXIT_TIMEOUT)  # stderr complete
                 return lines
             lines.append(line.rstrip("\n"))
             if line.startswith("JSON-RPC"):
@@ -111,7 +94,7 @@ class NodeProcess:
         lines = []
         while True:
             try:
-                line = self._lines.get_nowait()
+                line = self.lines.get_nowait()
             except queue.Empty:
                 return lines
             if line is not None:
@@ -129,7 +112,7 @@ class NodeProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(EXIT_TIMEOUT)
-        for reader in self._readers:
+        for reader in self._threads:
             reader.join(5)
 
 

@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from node.chain import Chain
 from node.errors import ChainError
 from node.genesis import load_genesis
 from node.store import StoreLockedError
+from tests.support import OutputReader
 
 ROOT = Path(__file__).resolve().parent.parent
 GENESIS_PATH = ROOT / "genesis" / "dev.json"
@@ -43,29 +43,8 @@ def genesis():
     return load_genesis(GENESIS_PATH)
 
 
-class LineReader:
-    """A subprocess's stdout (and stderr) read by threads, so reads can time out."""
-
-    def __init__(self, proc: subprocess.Popen) -> None:
-        self.proc = proc
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self._stderr: list[str] = []
-        self._threads = [
-            threading.Thread(target=self._pump, args=(proc.stdout, self.lines.put), daemon=True),
-            threading.Thread(target=self._pump, args=(proc.stderr, self._stderr.append), daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    @staticmethod
-    def _pump(stream, sink) -> None:
-        for line in stream:
-            sink(line)
-        sink(None)
-
-    @property
-    def stderr(self) -> str:
-        return "".join(part for part in self._stderr if part is not None)
+class LineReader(OutputReader):
+    """A child's output, line by line, each read bounded by a timeout."""
 
     def next_line(self, timeout: float) -> str:
         """The next complete stdout line (without its newline); fails on timeout or EOF."""

@@ -27,36 +27,21 @@ of ``debug_traceTransaction``), :class:`CallTracer` (``callTracer``).
 """
 from __future__ import annotations
 
-import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
-from eth_abi import decode as abi_decode
 from eth.abc import CodeStreamAPI, ComputationAPI, MessageAPI, OpcodeAPI, StateAPI, TransactionContextAPI
-from eth.exceptions import (
-    ContractCreationCollision,
-    FullStack,
-    Halt,
-    InsufficientStack,
-    InvalidInstruction,
-    InvalidJumpDestination,
-    OutOfBoundsRead,
-    OutOfGas,
-    ReservedBytesInCode,
-    Revert,
-    VMError,
-    WriteProtection,
-)
-from eth.vm.forks.prague.opcodes import PRAGUE_OPCODES
+from eth.exceptions import FullStack, Halt, InsufficientStack, OutOfGas, Revert, VMError
 from eth.vm.gas_meter import GasMeter
 from eth.vm.logic.invalid import InvalidOpcode
 from eth.vm.opcode_values import (
     CALL, CALLCODE, CREATE, CREATE2, DELEGATECALL, JUMP, JUMPI, LOG0, LOG4, SLOAD, SSTORE, STATICCALL, STOP,
 )
 
-_INVALID = 0xFE  # the designated invalid opcode (EIP-141), which py-evm leaves unnamed
+from .messages import error_message, opcode_name, revert_reason
+
 _FRAME_OPENING_OPCODES = frozenset({CALL, CALLCODE, DELEGATECALL, STATICCALL, CREATE, CREATE2})
 
 
@@ -320,93 +305,6 @@ def _position(code: CodeStreamAPI, opcode: int) -> int | None:
 
 
 # ---------------------------------------------------------------------------- geth's vocabulary
-
-# geth's names where py-evm's differ.
-_GETH_NAMES = {"SHA3": "KECCAK256", "PREVRANDAO": "DIFFICULTY"}
-
-
-def _mnemonic(logic: Any) -> str:
-    # Some opcodes are decorated functions; the mnemonic is on the function they wrap.
-    return getattr(logic, "mnemonic", None) or logic.__wrapped__.mnemonic
-
-
-_OPCODE_NAMES = {
-    value: _GETH_NAMES.get(_mnemonic(logic), _mnemonic(logic)) for value, logic in PRAGUE_OPCODES.items()
-}
-_OPCODE_NAMES[_INVALID] = "INVALID"
-
-
-def opcode_name(opcode: int) -> str:
-    """The opcode's name as geth prints it (``KECCAK256``, ``opcode 0xef not defined``)."""
-    return _OPCODE_NAMES.get(opcode) or f"opcode {opcode:#x} not defined"
-
-
-# py-evm raises OutOfGas for several failures geth names apart; its messages tell them apart.
-_OUT_OF_GAS_CAUSES = (
-    ("EIP170", "max code size exceeded"),
-    ("EIP-3860", "max initcode size exceeded"),
-    ("Write contract code", "contract creation code storage out of gas"),
-)
-_INVALID_OPCODE_MESSAGE = re.compile(r"Invalid opcode 0x([0-9a-f]+)")
-
-
-def error_message(error: VMError) -> str:
-    """A frame's error in geth's words (``execution reverted``, ``out of gas``, ...)."""
-    message = str(error)
-    if isinstance(error, Revert):
-        return "execution reverted"
-    if isinstance(error, OutOfGas):
-        return next((geth for cause, geth in _OUT_OF_GAS_CAUSES if cause in message), "out of gas")
-    if isinstance(error, InsufficientStack):
-        return "stack underflow"
-    if isinstance(error, FullStack):
-        return "stack limit reached 1024 (1023)"
-    if isinstance(error, InvalidJumpDestination):
-        return "invalid jump destination"
-    if isinstance(error, InvalidInstruction):
-        invalid = _INVALID_OPCODE_MESSAGE.match(message)
-        if invalid is None:  # py-evm's other InvalidInstruction: a jump into PUSH data
-            return "invalid jump destination"
-        return f"invalid opcode: {opcode_name(int(invalid.group(1), 16))}"
-    if isinstance(error, WriteProtection):
-        return "write protection"
-    if isinstance(error, OutOfBoundsRead):
-        return "return data out of bounds"
-    if isinstance(error, ReservedBytesInCode):
-        return "invalid code: must not begin with 0xef"
-    if isinstance(error, ContractCreationCollision):
-        return "contract address collision"
-    return message or type(error).__name__
-
-
-_ERROR_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
-_PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
-_PANIC_REASONS = {
-    0x00: "generic panic",
-    0x01: "assert(false)",
-    0x11: "arithmetic underflow or overflow",
-    0x12: "division or modulo by zero",
-    0x21: "enum overflow",
-    0x22: "invalid encoded storage byte array accessed",
-    0x31: "out-of-bounds array access; popping on an empty array",
-    0x32: "out-of-bounds access of an array or bytesN",
-    0x41: "out of memory",
-    0x51: "uninitialized function",
-}
-
-
-def revert_reason(output: bytes) -> str | None:
-    """The reason in Error(string) or Panic(uint256) revert data, as geth's abi.UnpackRevert words it."""
-    try:
-        if output[:4] == _ERROR_SELECTOR:
-            return abi_decode(["string"], output[4:])[0]
-        if output[:4] == _PANIC_SELECTOR:
-            code = abi_decode(["uint256"], output[4:])[0]
-            return _PANIC_REASONS.get(code, f"unknown panic code: {code:#x}")
-    except Exception:  # malformed revert data has no reason, as in geth
-        return None
-    return None
-
 
 # Failures geth detects before an opcode runs (gas, stack); only these mark the opcode's struct log.
 _PRE_EXECUTION_ERRORS = (OutOfGas, InsufficientStack, FullStack)
