@@ -94,6 +94,9 @@ def write_doc(table: list[tuple[str, dict[str, float]]], command: str) -> None:
         )
     lines += [
         "",
+        "Runs on this shared 2-core machine vary by up to 2x from one to the next: compare figures",
+        "from the same run.",
+        "",
         "`disk` is an LMDB data dir with a full fsync per block (the default of `sumchain node`):",
         "the difference from `memory` is the price of a block surviving a power cut, not only `kill -9`.",
         "",

@@ -126,6 +126,10 @@ def main() -> None:
         f"{platform.python_version()}, with `make bench` (`bench/rpc_throughput.py`, {args.requests} requests "
         "per row; the node runs `--in-memory` in its own process).",
         "",
+        "Runs on this shared 2-core machine vary by up to 2x from one to the next. One client is",
+        "sequential requests; several clients send at once (the node runs each request on a worker",
+        "thread; the chain itself executes one block at a time).",
+        "",
         "| workload | clients | requests/s | median ms | p95 ms |",
         "|---|---|---|---|---|",
     ]
