@@ -8,7 +8,7 @@ DATA_DIR ?= ./.sumchain
 GENESIS ?= genesis/dev.json
 ARGS ?=
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench contracts clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -27,6 +27,10 @@ run: install
 
 test: install
 	$(BIN)/pytest $(ARGS)
+
+# Recompile contracts/ (not tests/contracts) into the committed artifacts in contracts/build/.
+contracts: node_modules/.installed
+	node contracts/build.js
 
 bench: install
 	$(BIN)/python bench/node_core.py

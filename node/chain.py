@@ -122,11 +122,12 @@ class Chain:
         *,
         automine: bool = True,
         clock: Callable[[], float] = time.time,
+        ml_precompiles: bool = True,
     ) -> None:
         self.genesis = genesis
         self.store = store
         self.chain_id = genesis.chain_id
-        self.vm_class = vm_class_for(genesis.hardfork)
+        self.vm_class = vm_class_for(genesis.hardfork, ml_precompiles)
         self._calldata_floor = genesis.hardfork == "prague"
         self._chain_context = ChainContext(self.chain_id)
         self._consensus_context = ConsensusContext(None)
@@ -144,6 +145,7 @@ class Chain:
         self._keys = {account.address: account.private_key for account in self.accounts}
         self._listeners: list[Callable[[Block], None]] = []
         self._pending_listeners: list[Callable[[txs.NodeTransaction], None]] = []
+        self.ml_precompiles = ml_precompiles
         if store.get_meta("head") is None:
             self._create_genesis()
         else:
@@ -203,11 +205,19 @@ class Chain:
         overlay.add_to(writes)
         self._write_block(writes, block)
         writes.put("meta", b"genesis", pack(spec.to_json()))
+        writes.put("meta", b"ml_precompiles", pack(self.ml_precompiles))
         writes.put("meta", b"clock", pack([0, None]))
         self.store.commit(writes)
         log.info("created genesis block 0x%s (chain id %d)", header.hash.hex(), self.chain_id)
 
     def _check_genesis(self) -> None:
+        if self.store.get_meta("ml_precompiles") != self.ml_precompiles:
+            # Its blocks were executed under the other rules; replaying or tracing them would lie.
+            raise ChainError(
+                f"the data dir {self.store.path} holds a chain created "
+                f"{'without' if self.ml_precompiles else 'with'} the ML precompiles; open it the same way "
+                "(with or without --no-ml-precompiles), or use another --data-dir"
+            )
         stored = self.store.get_meta("genesis")
         wanted = self.genesis.to_json()
         if stored != wanted:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import math
 import pathlib
@@ -66,18 +67,59 @@ def build_parser() -> argparse.ArgumentParser:
                       help="longest an eth_call, eth_estimateGas or debug_traceCall may run")
     node.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                       help="log verbosity: info shows mined transactions, debug every request")
+    node.add_argument("--no-ml-precompiles", action="store_true",
+                      help="run the plain hardfork: no ML precompiles at 0x0501... (docs/precompiles.md)")
+
+    precompiles = commands.add_parser(
+        "precompiles",
+        help="list the ML precompiles",
+        description="List the ML precompiles: name, address, input layout, result and gas formula.",
+    )
+    precompiles.add_argument("--json", action="store_true", help="print JSON (a list of objects) for programs")
+
+    bench = commands.add_parser("bench", help="measure this node (figures go to docs/)",
+                                description="Benchmarks whose figures are written to docs/.")
+    benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
+    calibration = benches.add_parser(
+        "precompiles", help="calibrate the ML precompiles' gas against ECRECOVER",
+        description="Time every ML precompile over sizes 1 to 65,536 against ECRECOVER and a worst-case "
+                    "block; writes docs/gas-schedule.md, docs/gas-schedule.png, bench/results/gas-schedule.json.",
+    )
+    calibration.add_argument("--quick", action="store_true", help="sizes up to 1,024 only, no files written")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=getattr(logging, args.log_level.upper(), logging.INFO),
+        level=getattr(logging, getattr(args, "log_level", "info").upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "node":
         return run_node(args)
+    if args.command == "precompiles":
+        return list_precompiles(args)
+    if args.command == "bench":
+        from bench.precompiles import main as calibrate
+
+        return calibrate(["--quick"] if args.quick else [])
     return 2
+
+
+def list_precompiles(args: argparse.Namespace) -> int:
+    from vm.precompiles import PRECOMPILE_INFO
+
+    if args.json:
+        print(json.dumps([precompile.to_json() for precompile in PRECOMPILE_INFO], indent=2, ensure_ascii=False))
+        return 0
+    for precompile in PRECOMPILE_INFO:
+        print(f"{precompile.name} at 0x{precompile.address:04x}")
+        print(f"  input:   {precompile.layout}")
+        print(f"  params:  {precompile.params}")
+        print(f"  vectors: {precompile.vectors}")
+        print(f"  result:  {precompile.result}")
+        print(f"  gas:     {precompile.gas}")
+    return 0
 
 
 def run_node(args: argparse.Namespace) -> int:
@@ -99,7 +141,8 @@ async def _serve(args: argparse.Namespace) -> int:
         genesis = load_genesis(args.genesis).with_overrides(
             chain_id=args.chain_id, account_count=args.accounts, mnemonic=args.mnemonic,
         )
-        chain = Chain.open(genesis, None if args.in_memory else args.data_dir, automine=args.block_time == 0)
+        chain = Chain.open(genesis, None if args.in_memory else args.data_dir, automine=args.block_time == 0,
+                           ml_precompiles=not args.no_ml_precompiles)
     except (GenesisError, ChainError, StoreError, ValueError) as error:
         print(f"sumchain: {error}", file=sys.stderr)
         return 1
@@ -135,6 +178,8 @@ def _url_host(host: str) -> str:
 
 
 def banner(chain: Chain, miner: Miner, args: argparse.Namespace, url: str) -> str:
+    from vm.precompiles import address_range
+
     genesis = chain.genesis
     balance_eth = genesis.dev_accounts.balance / 10**18
     lines = [f"sumchain {version('sumchain')}", "", "Available Accounts", "=================="]
@@ -147,6 +192,7 @@ def banner(chain: Chain, miner: Miner, args: argparse.Namespace, url: str) -> st
         "Derivation path:   m/44'/60'/0'/0/",
         "", f"Chain ID:          {chain.chain_id}",
         f"Hardfork:          {genesis.hardfork}",
+        f"ML precompiles:    {'off' if args.no_ml_precompiles else f'on ({address_range()})'}",
         f"Base fee:          {chain.next_base_fee()}",
         f"Gas limit:         {chain.head.gas_limit}",
         f"Data:              {'in memory' if args.in_memory else args.data_dir} (head block {chain.head_number})",

@@ -205,3 +205,13 @@ def test_one_process_holds_a_data_dir(dev_genesis, tmp_path):
             Store(tmp_path / "data")
     finally:
         chain.close()
+
+
+def test_data_dir_remembers_whether_it_ran_the_ml_precompiles(dev_genesis, tmp_path):
+    Chain.open(dev_genesis, tmp_path / "data").close()
+    with pytest.raises(ChainError, match="created with the ML precompiles"):
+        Chain.open(dev_genesis, tmp_path / "data", ml_precompiles=False)
+    Chain.open(dev_genesis, tmp_path / "plain", ml_precompiles=False).close()
+    with pytest.raises(ChainError, match="created without the ML precompiles"):
+        Chain.open(dev_genesis, tmp_path / "plain")
+    Chain.open(dev_genesis, tmp_path / "data").close()  # the refused opens left it usable

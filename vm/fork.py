@@ -1,16 +1,23 @@
 """The VM classes sumchain runs.
 
-Each is a py-evm fork with this chain's own additions (the ML precompiles come
-in their own module). The node picks one by the genesis file's hardfork name.
+Each is a py-evm fork with this chain's own additions: the ML precompiles
+(vm/precompiles/, docs/precompiles.md) in ``SumchainPragueVM`` and
+``SumchainCancunVM``, and none in their plain twins (``PlainPragueVM``,
+``PlainCancunVM``: ``sumchain node --no-ml-precompiles``). The node picks one
+by the genesis file's hardfork name.
 """
 from __future__ import annotations
 
 from eth.abc import VirtualMachineAPI
 from eth.vm.forks.cancun import CancunState, CancunVM
 from eth.vm.forks.cancun.blocks import CancunBlockHeader
+from eth.vm.forks.cancun.computation import CancunComputation
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
+
+from vm.precompiles import ML_PRECOMPILES
 
 
 class _GenesisSystemContracts:
@@ -24,25 +31,53 @@ class _GenesisSystemContracts:
         pass
 
 
-class SumchainPragueState(_GenesisSystemContracts, PragueState):
+class SumchainPragueComputation(PragueComputation):
+    """Prague's computation with the ML precompiles (0x0501...) beside Ethereum's."""
+
+    _precompiles = {**PragueComputation.get_precompiles(), **ML_PRECOMPILES}
+
+
+class SumchainCancunComputation(CancunComputation):
+    _precompiles = {**CancunComputation.get_precompiles(), **ML_PRECOMPILES}
+
+
+class PlainPragueState(_GenesisSystemContracts, PragueState):
     pass
 
 
-class SumchainCancunState(_GenesisSystemContracts, CancunState):
+class PlainCancunState(_GenesisSystemContracts, CancunState):
     pass
 
 
-class SumchainPragueVM(PragueVM):
-    """Prague, the newest fork py-evm implements: sumchain's default."""
+class SumchainPragueState(PlainPragueState):
+    computation_class = SumchainPragueComputation
+
+
+class SumchainCancunState(PlainCancunState):
+    computation_class = SumchainCancunComputation
+
+
+class PlainPragueVM(PragueVM):
+    """Prague as Ethereum has it: no ML precompiles."""
 
     header_class = PragueBlockHeader
+    _state_class = PlainPragueState
+
+
+class PlainCancunVM(CancunVM):
+    header_class = CancunBlockHeader
+    _state_class = PlainCancunState
+
+
+class SumchainPragueVM(PlainPragueVM):
+    """Prague, the newest fork py-evm implements, with the ML precompiles: sumchain's default."""
+
     _state_class = SumchainPragueState
 
 
-class SumchainCancunVM(CancunVM):
-    """Cancun, for comparing gas with chains that have not moved to Prague."""
+class SumchainCancunVM(PlainCancunVM):
+    """Cancun with the ML precompiles, for comparing gas with chains that have not moved to Prague."""
 
-    header_class = CancunBlockHeader
     _state_class = SumchainCancunState
 
 
@@ -51,11 +86,16 @@ VM_CLASSES: dict[str, type[VirtualMachineAPI]] = {
     "cancun": SumchainCancunVM,
 }
 
+PLAIN_VM_CLASSES: dict[str, type[VirtualMachineAPI]] = {
+    "prague": PlainPragueVM,
+    "cancun": PlainCancunVM,
+}
 
-def vm_class_for(hardfork: str) -> type[VirtualMachineAPI]:
-    """The VM class for a genesis hardfork name; ValueError names the choices."""
+
+def vm_class_for(hardfork: str, ml_precompiles: bool = True) -> type[VirtualMachineAPI]:
+    """The VM class for a genesis hardfork name, with or without the ML precompiles; ValueError names the choices."""
     try:
-        return VM_CLASSES[hardfork]
+        return (VM_CLASSES if ml_precompiles else PLAIN_VM_CLASSES)[hardfork]
     except KeyError:
         raise ValueError(
             f"unsupported hardfork {hardfork!r} (supported: {', '.join(VM_CLASSES)})"

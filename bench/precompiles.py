@@ -1,0 +1,309 @@
+"""Gas calibration of the ML precompiles against ECRECOVER, measured in the same run.
+
+Run: ``sumchain bench precompiles`` (or ``.venv/bin/python bench/precompiles.py``).
+Each operation is timed on this node over sizes 1 to 65,536 with inputs that
+take its slowest exact path; its gas (from the schedule in vm/precompiles/gas.py)
+divided by its time must stay within [0.5, 4] x ECRECOVER's gas per microsecond.
+Prints the table, writes docs/gas-schedule.md, bench/results/gas-schedule.json
+and docs/gas-schedule.png, and times a 30M-gas block of the cheapest operation
+per microsecond against a 30M-gas block of ECRECOVER calls.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import random
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from eth.precompiles import ecrecover  # noqa: E402
+from eth.vm.message import Message  # noqa: E402
+from eth_keys import keys  # noqa: E402
+
+from node.chain import Chain  # noqa: E402
+from node.genesis import load_genesis  # noqa: E402
+from vm.precompiles import PRECOMPILES  # noqa: E402
+from vm.precompiles.encoding import WORDS, encode_input  # noqa: E402
+from vm.precompiles.gas import GAS  # noqa: E402
+
+ECRECOVER_GAS = 3000
+LOWER, UPPER = 0.5, 4.0  # allowed gas-per-microsecond, relative to ECRECOVER
+SIZES = (1, 16, 256, 1024, 4096, 16384, 65536)
+DOCS = ROOT / "docs"
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass
+class Measurement:
+    op: str
+    size: int
+    microseconds: float
+    gas: int
+
+    def gas_per_us(self) -> float:
+        return self.gas / self.microseconds
+
+
+class Timer:
+    """Runs a precompile function on fresh computations over one state, timing only the call."""
+
+    def __init__(self, chain: Chain) -> None:
+        self.state = chain.state_at()
+        self.context = self.state.get_transaction_context_class()(gas_price=0, origin=b"\0" * 20)
+
+    def computation(self, to: bytes, data: bytes):
+        message = Message(gas=10**12, to=to, sender=b"\x11" * 20, value=0, data=data, code=b"")
+        return self.state.get_computation(message, self.context)
+
+    def time(self, function: Callable, to: bytes, data: bytes, budget_seconds: float = 0.3) -> tuple[float, int]:
+        """Median microseconds per call over repeated runs, and the gas one call charged."""
+        samples = []
+        spent = 0.0
+        gas = 0
+        while spent < budget_seconds or len(samples) < 5:
+            batch = [self.computation(to, data) for _ in range(max(1, min(50, int(len(samples) * 0.5) + 1)))]
+            start = time.perf_counter()
+            for computation in batch:
+                function(computation)
+            elapsed = time.perf_counter() - start
+            spent += elapsed
+            samples.append(elapsed / len(batch))
+            gas = batch[0].get_gas_used()
+            if len(samples) > 200:
+                break
+        samples.sort()
+        return samples[len(samples) // 2] * 1e6, gas
+
+
+def ecrecover_input() -> bytes:
+    private_key = keys.PrivateKey(b"\x42" * 32)
+    message_hash = b"\x24" * 32
+    v, r, s = private_key.sign_msg_hash(message_hash).vrs
+    return message_hash + (v + 27).to_bytes(32, "big") + r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def spammer_code(precompile: bytes, data: bytes) -> bytes:
+    """Runtime code that STATICCALLs ``precompile`` with ``data`` until under 60k gas is left."""
+    length = len(data).to_bytes(2, "big")
+    address = precompile[-2:]
+    prologue = bytes.fromhex("61") + length + bytes.fromhex("61") + b"\0\0" + bytes.fromhex("6000" "39")
+    loop_start = len(prologue)
+    body = (
+        bytes.fromhex("5b")                               # JUMPDEST
+        + bytes.fromhex("5a" "62") + (60_000).to_bytes(3, "big") + bytes.fromhex("11")  # 60000 > GAS?
+        + bytes.fromhex("61") + b"\0\0" + bytes.fromhex("57")  # JUMPI to the end (patched below)
+        + bytes.fromhex("6000" "6000" "61") + length + bytes.fromhex("6000" "61") + address
+        + bytes.fromhex("5a" "fa" "50")                   # GAS STATICCALL POP
+        + bytes.fromhex("61") + loop_start.to_bytes(2, "big") + bytes.fromhex("56")  # JUMP loop
+    )
+    end = loop_start + len(body)
+    body = body.replace(bytes.fromhex("61") + b"\0\0" + bytes.fromhex("57"), bytes.fromhex("61") + end.to_bytes(2, "big") + bytes.fromhex("57"), 1)
+    code = prologue + body + bytes.fromhex("5b" "00")    # JUMPDEST STOP
+    data_offset = len(code)
+    code = code.replace(bytes.fromhex("61") + length + bytes.fromhex("61") + b"\0\0", bytes.fromhex("61") + length + bytes.fromhex("61") + data_offset.to_bytes(2, "big"), 1)
+    return code + data
+
+
+def full_block_seconds(precompile: bytes, data: bytes) -> tuple[float, int]:
+    """Wall time to mine a 30M-gas block of two 15M-gas loops over ``precompile``, and its gas."""
+    chain = Chain.open(load_genesis(ROOT / "genesis" / "dev.json"), None)
+    spammer = b"\x5a" * 20
+    chain.set_code(spammer, spammer_code(precompile, data))
+    chain.set_automine(False)
+    for account in chain.accounts[:2]:
+        chain.send_transaction(account.address, spammer, gas=15_000_000)
+    start = time.perf_counter()
+    block = chain.mine()
+    elapsed = time.perf_counter() - start
+    chain.close()
+    return elapsed, block.header.gas_used
+
+
+INT64 = (-(2**63), 2**63 - 1)
+INT80 = (-(2**79), 2**79 - 1)
+
+
+def _vector(rng: random.Random, d: int, bounds: tuple[int, int]) -> list[int]:
+    return [rng.randint(*bounds) for _ in range(d)]
+
+
+def op_input(name: str, n: int, rng: random.Random) -> bytes:
+    """An input reading about ``n`` elements, with values that take the slowest exact path
+    (int64 data against int80 weights: products beyond int64, so no numpy shortcut)."""
+    d = max(1, n // 2)
+    if name in ("VDOT", "VCOUNTEQ"):
+        return encode_input(WORDS, [], [_vector(rng, d, INT64), _vector(rng, d, INT80)])
+    if name == "VSQDIST":
+        return encode_input(WORDS, [10**9], [_vector(rng, d, INT64), _vector(rng, d, INT64)])
+    if name in ("VNORM", "VARGMAX"):
+        return encode_input(WORDS, [], [_vector(rng, max(1, n), INT64)])
+    if name == "VNEAREST":
+        k = 8
+        d = max(1, n // (k + 1))
+        return encode_input(WORDS, [10**9, k], [_vector(rng, d, INT64), _vector(rng, k * d, INT64)])
+    if name == "VPERCEPTRON":
+        return encode_input(WORDS, [-(10**9), 10**9], [_vector(rng, d, INT80), _vector(rng, d, INT64)])
+    if name == "VCENTROID":
+        return encode_input(WORDS, [12_345], [_vector(rng, d, INT64), _vector(rng, d, INT64)])
+    m = max(1, n // 4)
+    d = max(1, n - 2 * m)
+    weights, indices = _vector(rng, d, INT80), [rng.randrange(d) for _ in range(m)]
+    if name == "VSPARSEDOT":
+        return encode_input(WORDS, [1], [weights, indices, _vector(rng, m, INT64)])
+    if name == "VSPARSEADD":
+        return encode_input(WORDS, [-(10**9), 1], [weights, indices, _vector(rng, m, INT64)])
+    raise KeyError(name)
+
+
+def measure(timer: Timer, sizes: tuple[int, ...]) -> list[Measurement]:
+    rng = random.Random(1)
+    found = []
+    for precompile in PRECOMPILES:
+        if precompile.name not in GAS:
+            continue
+        for size in sizes:
+            data = op_input(precompile.name, size, rng)
+            microseconds, gas = timer.time(precompile.function, precompile.address_bytes, data)
+            found.append(Measurement(precompile.name, size, microseconds, gas))
+            print(f"  {precompile.name:<12} n={size:<6} {microseconds:>10.1f} us {gas:>9,} gas", flush=True)
+    return found
+
+
+def suggested(found: list[Measurement], reference: float) -> dict[str, tuple[int, int]]:
+    """base and per-element gas that price each op at ECRECOVER's gas per microsecond."""
+    result = {}
+    for name in sorted({m.op for m in found}):
+        points = [(m.size, m.microseconds) for m in found if m.op == name]
+        mean_n = sum(n for n, _ in points) / len(points)
+        mean_t = sum(t for _, t in points) / len(points)
+        slope = sum((n - mean_n) * (t - mean_t) for n, t in points) / sum((n - mean_n) ** 2 for n, _ in points)
+        intercept = max(0.0, mean_t - slope * mean_n)
+        result[name] = (max(1, round(intercept * reference)), max(1, round(slope * reference + 0.5)))
+    return result
+
+
+def write_reports(found: list[Measurement], reference: float, ecrecover_us: float,
+                  blocks: dict[str, tuple[float, int]], worst: Measurement, command: str) -> None:
+    """docs/gas-schedule.md, bench/results/gas-schedule.json and docs/gas-schedule.png."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    ecrecover_block, ml_block = blocks["ECRECOVER"], blocks["worst"]
+    (RESULTS / "gas-schedule.json").write_text(json.dumps({
+        "date": date.today().isoformat(),
+        "ecrecover": {"gas": ECRECOVER_GAS, "microseconds": ecrecover_us, "gas_per_us": reference},
+        "measurements": [
+            {"op": m.op, "size": m.size, "microseconds": m.microseconds, "gas": m.gas,
+             "gas_per_us": m.gas_per_us(), "ratio_to_ecrecover": m.gas_per_us() / reference}
+            for m in found
+        ],
+        "worst_case_block": {
+            "op": worst.op, "size": worst.size,
+            "seconds": ml_block[0], "gas": ml_block[1],
+            "ecrecover_seconds": ecrecover_block[0], "ecrecover_gas": ecrecover_block[1],
+        },
+    }, indent=2) + "\n")
+
+    figure, axes = plt.subplots(figsize=(9, 5.5))
+    for name in sorted({m.op for m in found}):
+        points = [m for m in found if m.op == name]
+        axes.plot([m.size for m in points], [m.gas_per_us() / reference for m in points], marker="o", label=name)
+    for bound, style in ((LOWER, "--"), (1.0, ":"), (UPPER, "--")):
+        axes.axhline(bound, color="black", linestyle=style, linewidth=1)
+    axes.set_xscale("log", base=2)
+    axes.set_yscale("log", base=2)
+    axes.set_xlabel("input elements n")
+    axes.set_ylabel("gas per microsecond, relative to ECRECOVER")
+    axes.set_title(f"ML precompile pricing on this node ({date.today().isoformat()}); dashed: allowed band")
+    axes.legend(fontsize=8, ncol=2)
+    figure.tight_layout()
+    figure.savefig(DOCS / "gas-schedule.png", dpi=110)
+    plt.close(figure)
+
+    lines = [
+        "# Gas schedule of the ML precompiles",
+        "",
+        f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, with `{command}`. Each operation runs on inputs that take its slowest",
+        "exact path (int64 data against int80 weights). Its gas comes from `vm/precompiles/gas.py`",
+        "(`base + perElement × n`, n = input elements); the rule is that gas per microsecond stays",
+        f"between {LOWER} and {UPPER} times ECRECOVER's, measured in the same run:",
+        f"ECRECOVER took {ecrecover_us:.1f} µs for {ECRECOVER_GAS} gas, **{reference:.1f} gas/µs**.",
+        "",
+        "![gas per microsecond relative to ECRECOVER](gas-schedule.png)",
+        "",
+        "| op | gas formula | n | µs | gas | gas/µs | × ECRECOVER |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in found:
+        ratio = m.gas_per_us() / reference
+        flag = "" if LOWER <= ratio <= UPPER else " **out of band**"
+        lines.append(f"| {m.op} | {GAS[m.op].formula} | {m.size:,} | {m.microseconds:,.1f} | {m.gas:,} | "
+                     f"{m.gas_per_us():.1f} | {ratio:.2f}{flag} |")
+    lines += [
+        "",
+        "## Worst case: a full block of the cheapest operation",
+        "",
+        f"The operation that buys the most node time per gas is **{worst.op} at n = {worst.size:,}**",
+        f"({worst.gas_per_us() / reference:.2f} × ECRECOVER's gas per µs). A block of two 15M-gas",
+        "transactions that call it in a loop until their gas runs out, against the same block of",
+        "ECRECOVER calls:",
+        "",
+        "| block | gas used | seconds to mine |",
+        "|---|---|---|",
+        f"| ECRECOVER loop | {ecrecover_block[1]:,} | {ecrecover_block[0]:.2f} |",
+        f"| {worst.op} (n = {worst.size:,}) loop | {ml_block[1]:,} | {ml_block[0]:.2f} |",
+        "",
+        f"Ratio: **{ml_block[0] / ecrecover_block[0]:.2f}** (the rule: at most 2).",
+    ]
+    (DOCS / "gas-schedule.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="sizes up to 1,024 only, no files written")
+    args = parser.parse_args(argv)
+    chain = Chain.open(load_genesis(ROOT / "genesis" / "dev.json"), None)
+    timer = Timer(chain)
+    microseconds, gas = timer.time(ecrecover, b"\0" * 19 + b"\x01", ecrecover_input())
+    reference = ECRECOVER_GAS / microseconds
+    print(f"ECRECOVER: {microseconds:.1f} us for {ECRECOVER_GAS} gas = {reference:.1f} gas/us")
+    seconds, block_gas = full_block_seconds(b"\0" * 19 + b"\x01", ecrecover_input())
+    print(f"a {block_gas:,}-gas block of ECRECOVER calls: {seconds:.2f} s")
+    found = measure(timer, SIZES[:4] if args.quick else SIZES)
+    for name, (base, per_element) in suggested(found, reference).items():
+        print(f"  suggested {name}: Gas(base={base}, per_element={per_element})   now {GAS[name]}")
+    worst = min(found, key=Measurement.gas_per_us)
+    print(f"cheapest per microsecond: {worst.op} at n={worst.size}: {worst.gas_per_us() / reference:.2f} x ECRECOVER")
+    precompile = next(p for p in PRECOMPILES if p.name == worst.op)
+    blocks = {
+        "ECRECOVER": (seconds, block_gas),
+        "worst": full_block_seconds(precompile.address_bytes, op_input(worst.op, worst.size, random.Random(2))),
+    }
+    print(f"a {blocks['worst'][1]:,}-gas block of {worst.op} calls: {blocks['worst'][0]:.2f} s "
+          f"({blocks['worst'][0] / seconds:.2f} x the ECRECOVER block)")
+    if not args.quick:
+        write_reports(found, reference, microseconds, blocks, worst, "sumchain bench precompiles")
+        print("wrote docs/gas-schedule.md, docs/gas-schedule.png, bench/results/gas-schedule.json")
+    out_of_band = [m for m in found if not LOWER <= m.gas_per_us() / reference <= UPPER]
+    if out_of_band or blocks["worst"][0] > 2 * seconds:
+        print(f"FAIL: {len(out_of_band)} measurements out of the band; worst block ratio "
+              f"{blocks['worst'][0] / seconds:.2f}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+// Compiles every .sol under contracts/ with the pinned npm solc and writes one artifact per
+// contract: contracts/build/<ContractName>.json = {abi, bytecode, deployedBytecode} (0x hex),
+// sorted keys, two-space indent, trailing newline, so a rebuild of unchanged sources is
+// byte-identical. `make contracts` runs it; tests/test_contract_artifacts.py checks it is current.
+//
+//   node contracts/build.js [--out DIR]      (DIR defaults to contracts/build)
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const solc = require("solc");
+
+const ROOT = path.resolve(__dirname, "..");
+const CONTRACTS = path.join(ROOT, "contracts");
+const SETTINGS = {
+  evmVersion: "prague",
+  optimizer: { enabled: true, runs: 200 },
+  outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+};
+
+function sources(dir) {
+  const found = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "build" && entry.name !== "node_modules") found.push(...sources(full));
+    } else if (entry.name.endsWith(".sol")) {
+      found.push(full);
+    }
+  }
+  return found;
+}
+
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys(value[key])]));
+  }
+  return value;
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  const outIndex = args.indexOf("--out");
+  const outDir = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(CONTRACTS, "build");
+
+  const input = { language: "Solidity", sources: {}, settings: SETTINGS };
+  for (const file of sources(CONTRACTS)) {
+    // Source unit names relative to the repository, with "/": the metadata hash in the
+    // bytecode depends on them, so every machine must use the same.
+    const name = path.relative(ROOT, file).split(path.sep).join("/");
+    input.sources[name] = { content: fs.readFileSync(file, "utf8") };
+  }
+  const output = JSON.parse(solc.compile(JSON.stringify(input)));
+  const errors = (output.errors || []).filter((e) => e.severity === "error");
+  for (const e of output.errors || []) process.stderr.write((e.formattedMessage || e.message) + "\n");
+  if (errors.length) process.exit(1);
+
+  const artifacts = {};
+  for (const unit of Object.keys(output.contracts || {}).sort()) {
+    for (const [name, compiled] of Object.entries(output.contracts[unit])) {
+      if (artifacts[name]) {
+        process.stderr.write(`two contracts named ${name} (${artifacts[name].unit}, ${unit})\n`);
+        process.exit(1);
+      }
+      artifacts[name] = {
+        unit,
+        json: {
+          abi: compiled.abi,
+          bytecode: "0x" + compiled.evm.bytecode.object,
+          deployedBytecode: "0x" + compiled.evm.deployedBytecode.object,
+        },
+      };
+    }
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const old of fs.readdirSync(outDir)) {
+    if (old.endsWith(".json")) fs.unlinkSync(path.join(outDir, old));
+  }
+  for (const name of Object.keys(artifacts).sort()) {
+    fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(sortKeys(artifacts[name].json), null, 2) + "\n");
+  }
+  process.stdout.write(`${Object.keys(artifacts).length} artifacts in ${path.relative(ROOT, outDir) || outDir}\n`);
+}
+
+main();
