@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pathlib
 import platform
@@ -178,16 +179,22 @@ def measure(timer: Timer, sizes: tuple[int, ...]) -> list[Measurement]:
     return found
 
 
+FLOOR = 1.3  # calibrate so every size costs >= 1.3 x ECRECOVER's gas/us (2.6x headroom to the 0.5 floor)
+
+
 def suggested(found: list[Measurement], reference: float) -> dict[str, tuple[int, int]]:
-    """base and per-element gas that price each op at ECRECOVER's gas per microsecond."""
+    """Per op, the (base, per-element) pair that overprices least while every measured size
+    costs at least FLOOR x ECRECOVER's gas per microsecond."""
     result = {}
     for name in sorted({m.op for m in found}):
         points = [(m.size, m.microseconds) for m in found if m.op == name]
-        mean_n = sum(n for n, _ in points) / len(points)
-        mean_t = sum(t for _, t in points) / len(points)
-        slope = sum((n - mean_n) * (t - mean_t) for n, t in points) / sum((n - mean_n) ** 2 for n, _ in points)
-        intercept = max(0.0, mean_t - slope * mean_n)
-        result[name] = (max(1, round(intercept * reference)), max(1, round(slope * reference + 0.5)))
+        best: tuple[float, int, int] | None = None
+        for per_element in range(0, 300):
+            base = max(1, max(math.ceil(FLOOR * reference * t - per_element * n) for n, t in points))
+            worst = max((base + per_element * n) / t / reference for n, t in points)
+            if best is None or worst < best[0]:
+                best = (worst, base, per_element)
+        result[name] = (best[1], best[2])
     return result
 
 
