@@ -35,8 +35,12 @@ from node.genesis import load_genesis  # noqa: E402
 from vm.precompiles import PRECOMPILES  # noqa: E402
 from vm.precompiles.encoding import WORDS, encode_input  # noqa: E402
 from vm.precompiles.gas import GAS  # noqa: E402
+from vm.precompiles.store import STORE_GAS, vstore  # noqa: E402
+
+PRICES = {**GAS, **STORE_GAS}
 
 ECRECOVER_GAS = 3000
+TIMER_SENDER = b"\x11" * 20  # the caller of every timed precompile (the store's owner)
 LOWER, UPPER = 0.5, 4.0  # allowed gas-per-microsecond, relative to ECRECOVER
 SIZES = (1, 16, 256, 1024, 4096, 16384, 65536)
 DOCS = ROOT / "docs"
@@ -62,7 +66,7 @@ class Timer:
         self.context = self.state.get_transaction_context_class()(gas_price=0, origin=b"\0" * 20)
 
     def computation(self, to: bytes, data: bytes):
-        message = Message(gas=10**12, to=to, sender=b"\x11" * 20, value=0, data=data, code=b"")
+        message = Message(gas=10**12, to=to, sender=TIMER_SENDER, value=0, data=data, code=b"")
         return self.state.get_computation(message, self.context)
 
     def time(self, function: Callable, to: bytes, data: bytes, budget_seconds: float = 0.3) -> tuple[float, int]:
@@ -165,6 +169,64 @@ def op_input(name: str, n: int, rng: random.Random) -> bytes:
     raise KeyError(name)
 
 
+VSTORE = (0x0510).to_bytes(20, "big")
+STORE_OPS = {"SET": 0x01, "GET": 0x02, "ADDSCALED": 0x03, "CENTROID": 0x04, "DOT": 0x05, "NEAREST": 0x06,
+             "SPARSEADD": 0x07, "SPARSEDOT": 0x08, "LENGTH": 0x09}
+NEAREST_K = 4
+
+
+def store_cases(n: int, rng: random.Random) -> list[tuple[str, int, bytes, list[bytes]]]:
+    """(op, elements n as STORE_GAS counts them, input, inputs to run first) for each VSTORE op.
+
+    Stored vectors hold int80-range values (width 16), inputs int64 ones: the slowest exact path.
+    Writes overwrite an existing vector of the same length, so no state-growth charge is included
+    (that part is priced by rule, 200 gas per added byte, not by measurement)."""
+    d = max(1, n // 2)
+    stored = _vector(rng, d, INT80)
+
+    def op(name: str, params: list[int], vectors: list[list[int]]) -> bytes:
+        return encode_input(WORDS, params, vectors, op=STORE_OPS[name])
+
+    def set_vector(vector_id: int, values: list[int]) -> bytes:
+        return op("SET", [vector_id, 16], [values])
+
+    setup = [set_vector(1, stored)]
+    x = _vector(rng, d, INT64)
+    m = max(1, n // 4)
+    indices, values = [rng.randrange(d) for _ in range(m)], _vector(rng, m, INT64)
+    k_d = max(1, n // (NEAREST_K + 1))
+    centroids = [_vector(rng, k_d, INT64) for _ in range(NEAREST_K)]
+    owner_word = int.from_bytes(TIMER_SENDER, "big")
+    return [
+        ("VSTORE_SET", d, set_vector(1, stored), setup),
+        ("VSTORE_GET", d, op("GET", [owner_word, 1], []), setup),
+        ("VSTORE_ADDSCALED", 2 * d, op("ADDSCALED", [1, 0, 10**9], [x]), setup),  # rate 0: values stay in width
+        ("VSTORE_CENTROID", 2 * d, op("CENTROID", [1, 7], [x]), setup),
+        ("VSTORE_DOT", 2 * d, op("DOT", [owner_word, 1], [x]), setup),
+        ("VSTORE_NEAREST", NEAREST_K + k_d + NEAREST_K * k_d,
+         op("NEAREST", [owner_word, 10**9], [list(range(10, 10 + NEAREST_K)), _vector(rng, k_d, INT64)]),
+         [set_vector(10 + j, c) for j, c in enumerate(centroids)]),
+        ("VSTORE_SPARSEADD", 2 * m + d, op("SPARSEADD", [1, 0, 1], [indices, [0] * m]), setup),
+        ("VSTORE_SPARSEDOT", 3 * m, op("SPARSEDOT", [owner_word, 1, 1], [indices, values]), setup),
+        ("VSTORE_LENGTH", 0, op("LENGTH", [owner_word, 1], []), setup),
+    ]
+
+
+def measure_store(timer: Timer, sizes: tuple[int, ...]) -> list[Measurement]:
+    rng = random.Random(3)
+    found = []
+    for size in sizes:
+        for name, n, data, setup in store_cases(size, rng):
+            for prepared in setup:
+                computation = timer.computation(VSTORE, prepared)
+                vstore(computation)
+                assert not computation.is_error, computation.error
+            microseconds, gas = timer.time(vstore, VSTORE, data)
+            found.append(Measurement(name, n, microseconds, gas))
+            print(f"  {name:<17} n={n:<6} {microseconds:>10.1f} us {gas:>9,} gas", flush=True)
+    return found
+
+
 def measure(timer: Timer, sizes: tuple[int, ...]) -> list[Measurement]:
     rng = random.Random(1)
     found = []
@@ -257,7 +319,7 @@ def write_reports(found: list[Measurement], reference: float, ecrecover_us: floa
     for m in found:
         ratio = m.gas_per_us() / reference
         flag = "" if LOWER <= ratio <= UPPER else " **out of band**"
-        lines.append(f"| {m.op} | {GAS[m.op].formula} | {m.size:,} | {m.microseconds:,.1f} | {m.gas:,} | "
+        lines.append(f"| {m.op} | {PRICES[m.op].formula} | {m.size:,} | {m.microseconds:,.1f} | {m.gas:,} | "
                      f"{m.gas_per_us():.1f} | {ratio:.2f}{flag} |")
     lines += [
         "",
@@ -289,10 +351,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ECRECOVER: {microseconds:.1f} us for {ECRECOVER_GAS} gas = {reference:.1f} gas/us")
     seconds, block_gas = full_block_seconds(b"\0" * 19 + b"\x01", ecrecover_input())
     print(f"a {block_gas:,}-gas block of ECRECOVER calls: {seconds:.2f} s")
-    found = measure(timer, SIZES[:4] if args.quick else SIZES)
+    sizes = SIZES[:4] if args.quick else SIZES
+    found = measure(timer, sizes) + measure_store(timer, sizes)
     for name, (base, per_element) in suggested(found, reference).items():
-        print(f"  suggested {name}: Gas(base={base}, per_element={per_element})   now {GAS[name]}")
-    worst = min(found, key=Measurement.gas_per_us)
+        print(f"  suggested {name}: Gas(base={base}, per_element={per_element})   now {PRICES[name]}")
+    worst = min((m for m in found if m.op in GAS), key=Measurement.gas_per_us)
+    worst_store = min((m for m in found if m.op in STORE_GAS), key=Measurement.gas_per_us)
+    print(f"cheapest per microsecond in the store: {worst_store.op} at n={worst_store.size}: "
+          f"{worst_store.gas_per_us() / reference:.2f} x ECRECOVER")
     print(f"cheapest per microsecond: {worst.op} at n={worst.size}: {worst.gas_per_us() / reference:.2f} x ECRECOVER")
     precompile = next(p for p in PRECOMPILES if p.name == worst.op)
     blocks = {

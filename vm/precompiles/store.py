@@ -47,24 +47,26 @@ from .gas import Gas
 from .reference import trunc_div
 
 # ---------------------------------------------------------------------------- gas
-# PROVISIONAL prices, until `sumchain bench precompiles` calibrates them (they
-# belong in gas.GAS then): ``base + per_element × n``, where n counts every
-# element the op reads, input and stored (docs/precompiles.md, "Gas"). The
-# input's elements are paid before it is parsed, the stored ones before they
-# are decoded, and both before any arithmetic or write.
+# ``base + per_element × n``, where n counts every element the op reads, input
+# and stored (docs/precompiles.md, "Gas"). The input's elements are paid before
+# it is parsed, the stored ones before they are decoded, and both before any
+# arithmetic or write. Calibrated 2026-11-23 with `sumchain bench precompiles`
+# by the rule of gas.GAS (every measured size >= 1.3 x ECRECOVER's gas per
+# microsecond, overpricing least); see docs/gas-schedule.md.
 STORE_GAS: dict[str, Gas] = {
-    "VSTORE_SET": Gas(base=5_000, per_element=16),        # n = d written
-    "VSTORE_GET": Gas(base=2_600, per_element=12),        # n = d stored
-    "VSTORE_ADDSCALED": Gas(base=5_000, per_element=12),  # n = d input + d stored
-    "VSTORE_CENTROID": Gas(base=5_000, per_element=12),   # n = d input + d stored
-    "VSTORE_DOT": Gas(base=2_600, per_element=10),        # n = d input + d stored
-    "VSTORE_NEAREST": Gas(base=2_600, per_element=10),    # n = k ids + d input + k·d stored
-    "VSTORE_SPARSEADD": Gas(base=5_000, per_element=12),  # n = m idx (+ m vals) + d stored
-    "VSTORE_SPARSEDOT": Gas(base=2_600, per_element=8),   # n = m idx (+ m vals) + m stored read
-    "VSTORE_LENGTH": Gas(base=2_600, per_element=0),      # n = 0
+    "VSTORE_SET": Gas(base=2_042, per_element=27),        # n = d written
+    "VSTORE_GET": Gas(base=997, per_element=30),        # n = d stored
+    "VSTORE_ADDSCALED": Gas(base=2_825, per_element=29),  # n = d input + d stored
+    "VSTORE_CENTROID": Gas(base=2_622, per_element=31),   # n = d input + d stored
+    "VSTORE_DOT": Gas(base=788, per_element=16),        # n = d input + d stored
+    "VSTORE_NEAREST": Gas(base=2_855, per_element=28),    # n = k ids + d input + k·d stored
+    "VSTORE_SPARSEADD": Gas(base=2_513, per_element=22),  # n = m idx (+ m vals) + d stored
+    "VSTORE_SPARSEDOT": Gas(base=1_022, per_element=20),   # n = m idx (+ m vals) + m stored read
+    "VSTORE_LENGTH": Gas(base=572, per_element=0),      # n = 0
 }
-# NEAREST: each stored vector it opens after the first (one more account read).
-GAS_PER_EXTRA_VECTOR = 2_600
+# NEAREST: each stored vector it opens after the first (one more account read: measured
+# about 10 µs, priced like the table at 1.3 x ECRECOVER's gas per microsecond).
+GAS_PER_EXTRA_VECTOR = 600
 # Ethereum's code-deposit price, for each byte a write adds to the state (a new or longer vector).
 GAS_PER_ADDED_BYTE = 200
 
