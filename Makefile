@@ -32,9 +32,11 @@ test: install
 contracts: node_modules/.installed
 	node contracts/build.js
 
+# Figures for docs/: node core, JSON-RPC throughput, and the precompiles' gas calibration.
 bench: install
 	$(BIN)/python bench/node_core.py
 	$(BIN)/python bench/rpc_throughput.py
+	$(BIN)/sumchain bench precompiles
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis
