@@ -1,26 +1,60 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.25;
 
-/// @title VectorStore: the vector store precompile (VSTORE, 0x0510) from Solidity.
-/// @notice docs/precompiles.md, "The vector store". Vectors are owned by the contract that writes
-///         them (these internal functions run in the caller's frame, so the owner is the contract
-///         using the library) and named by a bytes32 id; anyone can read them.
+/// @title VectorStore: the vector store precompile (VSTORE, 0x0510) from Solidity, with a plain
+///        Solidity fallback that gives exactly the same results and the same failures.
+/// @notice docs/precompiles.md, "The vector store" and "The Solidity side: VectorStore". Vectors
+///         are owned by the contract that writes them (these internal functions run in the
+///         caller's frame, so the owner is the contract using the library) and named by a bytes32
+///         id; anyone can read them.
 ///
 /// Design
-/// - The store has no Solidity fallback (it is state kept as account code; a contract that must run
-///   on plain EVM chains keeps its vectors in storage and uses VectorMath). Probe once with
-///   `available()` (inherit `VectorStoreUser`: immutable `VECTOR_STORE`) and call these functions
-///   only when it is true; on a chain without the store every call reverts with
-///   "VectorStore: store unavailable" (a write answers the stored length, an empty account nothing).
-/// - Inputs use the words layout, built with `mcopy` from the memory arrays; outputs are read in
-///   place. Checks made before the call, with reasons: "VectorStore: vector too long",
-///   "VectorStore: length mismatch", "VectorStore: zero divisor", "VectorStore: bad width",
-///   "VectorStore: id out of range" (NEAREST ids must be below 2^127). Anything else the store
-///   rejects (an absent vector, an element that does not fit, an index out of range, a write in a
-///   static call, a result outside int256) reverts with "VectorStore: store call failed".
+/// - Every operation takes a `bool native` flag, as VectorMath does: `true` calls the store, `false`
+///   runs the fallback. Detection is done once: inherit `VectorStoreUser`, whose constructor probes
+///   the store (`available()`) and keeps the answer in the immutable `VECTOR_STORE`; pass it to
+///   every call. A contract deployed on a chain without the store (`sumchain node
+///   --no-ml-precompiles`, any other EVM chain) keeps working, on the fallback.
+/// - Fallback: the contract's own vectors live in its own storage under the namespaced root
+///   `ROOT = keccak256(abi.encode(uint256(keccak256("sumchain.vectorstore")) - 1)) & ~0xff`
+///   (ERC-7201). Vector `id` has its header at `base = keccak256(abi.encode(id, ROOT))`
+///   (`width << 128 | length`; width 0 = absent) and its elements packed by width from `base + 1`:
+///   32 / width elements per slot, element j in slot `base + 1 + j / (32/width)` at bit offset
+///   `(j % (32/width)) · 8·width`, two's complement truncated to width bytes. Replacing a vector with
+///   a shorter one leaves the old tail slots in place (unread: the length bounds every read).
+/// - Reads of another owner's vectors: natively the store has them. The fallback cannot read
+///   another contract's storage, so it calls the owner's `storedVector(id)` / `storedLength(id)`
+///   (every `VectorStoreUser` has them; they answer in the owner's own mode). An owner that does not
+///   answer them (no code, not a VectorStoreUser) reverts "VectorStore: owner has no vectors".
+///   Owners and readers on one chain must be in the same mode to see each other's vectors natively:
+///   a native read of a fallback owner sees an absent (empty) vector.
+/// - Same failure, same reason, in both modes: the checks that need only the input run first, in
+///   Solidity, in both modes. The checks that need the stored vector run on the fallback's data; on
+///   the native path, when the store call fails, the library decodes the stored vector from its
+///   pseudo-account's code (`extcodecopy`, the stored form of the spec) and runs the same checks,
+///   which revert with the exact reason; if they pass, the store failed for lack of gas (or a write
+///   in a static call): "VectorStore: store call failed".
+/// - Arithmetic is exact as in the spec (unbounded intermediates, 512-bit and wider sums, truncating
+///   division); only a stored element must fit its width and a returned scalar int256.
+///
+/// Failure reasons (both modes, in the order checked):
+///   input: "VectorStore: bad width", "VectorStore: zero divisor", "VectorStore: vector too long",
+///   "VectorStore: length mismatch" (indices vs values), "VectorStore: no ids",
+///   "VectorStore: id out of range" (NEAREST ids must be below 2^127),
+///   "VectorStore: element out of range" (an input element outside int128),
+///   "VectorStore: element does not fit" (SET: an element outside the width);
+///   stored: "VectorStore: owner has no vectors" (fallback only), "VectorStore: no such vector"
+///   (a write other than SET to an absent vector), "VectorStore: length mismatch",
+///   "VectorStore: index out of range", "VectorStore: element does not fit" (a result outside the
+///   width), "VectorStore: overflow" (a returned scalar outside int256);
+///   native only: "VectorStore: store unavailable" (native = true where 0x0510 has no code),
+///   "VectorStore: store call failed" (out of gas; a write in a static call).
+///   A fallback write in a static call halts without a reason (SSTORE in a static frame).
 library VectorStore {
     address internal constant VSTORE = address(0x0510);
     uint256 internal constant MAX_LENGTH = 65_536;
+
+    /// ERC-7201 namespace of the fallback: keccak256(abi.encode(uint256(keccak256("sumchain.vectorstore")) - 1)) & ~0xff
+    bytes32 internal constant ROOT = 0x0a9d93a034879a77b12befcdb9b021177bab5e29fd298d19aab3a3e261b8f200;
 
     uint8 private constant SET = 0x01;
     uint8 private constant GET = 0x02;
@@ -34,6 +68,25 @@ library VectorStore {
 
     string private constant FAILED = "VectorStore: store call failed";
     string private constant UNAVAILABLE = "VectorStore: store unavailable";
+    string private constant BAD_WIDTH = "VectorStore: bad width";
+    string private constant ZERO_DIVISOR = "VectorStore: zero divisor";
+    string private constant TOO_LONG = "VectorStore: vector too long";
+    string private constant MISMATCH = "VectorStore: length mismatch";
+    string private constant NO_IDS = "VectorStore: no ids";
+    string private constant BAD_ID = "VectorStore: id out of range";
+    string private constant OUT_OF_RANGE = "VectorStore: element out of range";
+    string private constant NO_FIT = "VectorStore: element does not fit";
+    string private constant NO_OWNER = "VectorStore: owner has no vectors";
+    string private constant ABSENT = "VectorStore: no such vector";
+    string private constant BAD_INDEX = "VectorStore: index out of range";
+    string private constant OVERFLOW = "VectorStore: overflow";
+
+    /// A stored vector as the checks see it (fallback storage, or the store's pseudo-account).
+    struct Stored {
+        bool present;
+        uint256 width;
+        int256[] v;
+    }
 
     /// @notice Whether this chain has the store: LENGTH of an absent vector must return one word, 0.
     function available() internal view returns (bool) {
@@ -45,71 +98,76 @@ library VectorStore {
     // ------------------------------------------------------------------ writes (the caller's vectors)
 
     /// @notice Create or replace vector `id` with `v`, stored in `width` (8, 16 or 32) bytes per element.
-    function set(bytes32 id, uint256 width, int256[] memory v) internal {
-        if (width != 8 && width != 16 && width != 32) revert("VectorStore: bad width");
-        _checkLength(v.length);
+    function set(bytes32 id, uint256 width, int256[] memory v, bool native) internal {
+        _checkSet(width, v);
+        if (!native) {
+            _save(id, width, v);
+            return;
+        }
         uint256 start = _alloc(98 + 32 * v.length);
         uint256 p = _head(start, SET);
         p = _word(p, uint256(id));
         p = _word(p, width);
         p = _vec(p, v);
-        _write(start, p);
+        if (!_write(start, p)) revert(FAILED); // every rule was checked above
     }
 
     /// @notice v_i += trunc(x_i·rate / scale).
-    function addScaled(bytes32 id, int256 rate, uint256 scale, int256[] memory x) internal {
-        if (scale == 0) revert("VectorStore: zero divisor");
-        _checkLength(x.length);
+    function addScaled(bytes32 id, int256 rate, uint256 scale, int256[] memory x, bool native) internal {
+        if (scale == 0) revert(ZERO_DIVISOR);
+        _checkInput(x);
+        if (!native) {
+            Stored memory s = _loadOwn(id);
+            _save(id, s.width, _addScaled(s, rate, scale, x));
+            return;
+        }
         uint256 start = _alloc(130 + 32 * x.length);
         uint256 p = _head(start, ADDSCALED);
         p = _word(p, uint256(id));
         p = _word(p, uint256(rate));
         p = _word(p, scale);
         p = _vec(p, x);
-        _write(start, p);
+        if (!_write(start, p)) {
+            _addScaled(_loadStore(address(this), id), rate, scale, x);
+            revert(FAILED);
+        }
     }
 
     /// @notice v_i = trunc((v_i·n + x_i) / (n + 1)).
-    function centroid(bytes32 id, uint256 n, int256[] memory x) internal {
-        _checkLength(x.length);
+    function centroid(bytes32 id, uint256 n, int256[] memory x, bool native) internal {
+        _checkInput(x);
+        if (!native) {
+            Stored memory s = _loadOwn(id);
+            _save(id, s.width, _centroid(s, n, x));
+            return;
+        }
         uint256 start = _alloc(98 + 32 * x.length);
         uint256 p = _head(start, CENTROID);
         p = _word(p, uint256(id));
         p = _word(p, n);
         p = _vec(p, x);
-        _write(start, p);
+        if (!_write(start, p)) {
+            _centroid(_loadStore(address(this), id), n, x);
+            revert(FAILED);
+        }
     }
 
     /// @notice v[idx_j] += delta for each j.
-    function sparseAdd(bytes32 id, int256 delta, uint256[] memory idx) internal {
-        _checkLength(idx.length);
-        uint256 start = _alloc(130 + 32 * idx.length);
-        uint256 p = _head(start, SPARSEADD);
-        p = _word(p, uint256(id));
-        p = _word(p, uint256(delta));
-        p = _word(p, 0);
-        p = _uvec(p, idx);
-        _write(start, p);
+    function sparseAdd(bytes32 id, int256 delta, uint256[] memory idx, bool native) internal {
+        int256[] memory none;
+        _sparseAdd(id, delta, idx, none, false, native);
     }
 
     /// @notice v[idx_j] += vals_j for each j.
-    function sparseAdd(bytes32 id, uint256[] memory idx, int256[] memory vals) internal {
-        _checkLength(idx.length);
-        if (vals.length != idx.length) revert("VectorStore: length mismatch");
-        uint256 start = _alloc(162 + 32 * (idx.length + vals.length));
-        uint256 p = _head(start, SPARSEADD);
-        p = _word(p, uint256(id));
-        p = _word(p, 0);
-        p = _word(p, 1);
-        p = _uvec(p, idx);
-        p = _vec(p, vals);
-        _write(start, p);
+    function sparseAdd(bytes32 id, uint256[] memory idx, int256[] memory vals, bool native) internal {
+        _sparseAdd(id, 0, idx, vals, true, native);
     }
 
     // ------------------------------------------------------------------ reads (any owner's vectors)
 
     /// @notice The vector (empty if absent).
-    function get(address owner, bytes32 id) internal view returns (int256[] memory out) {
+    function get(address owner, bytes32 id, bool native) internal view returns (int256[] memory out) {
+        if (!native) return _read(owner, id);
         uint256 start = _alloc(66);
         uint256 p = _head(start, GET);
         p = _word(p, uint256(uint160(owner)));
@@ -131,34 +189,55 @@ library VectorStore {
     }
 
     /// @notice Its number of elements (0 if absent).
-    function length(address owner, bytes32 id) internal view returns (uint256) {
+    function length(address owner, bytes32 id, bool native) internal view returns (uint256) {
+        if (!native) {
+            if (owner == address(this)) return _header(id) & type(uint128).max;
+            bytes memory ret = _askOwner(owner, abi.encodeCall(VectorStoreUser.storedLength, (id)));
+            if (ret.length != 32) revert(NO_OWNER);
+            return abi.decode(ret, (uint256));
+        }
         uint256 start = _alloc(66);
         uint256 p = _head(start, LENGTH);
         p = _word(p, uint256(uint160(owner)));
         p = _word(p, uint256(id));
-        return _scalar(start, p);
+        (bool ok, uint256 r) = _scalar(start, p);
+        if (!ok) revert(FAILED);
+        return r;
     }
 
     /// @notice Σ v_i·x_i.
-    function dot(address owner, bytes32 id, int256[] memory x) internal view returns (int256) {
-        _checkLength(x.length);
+    function dot(address owner, bytes32 id, int256[] memory x, bool native) internal view returns (int256) {
+        _checkInput(x);
+        if (!native) return _dot(_read(owner, id), x);
         uint256 start = _alloc(98 + 32 * x.length);
         uint256 p = _head(start, DOT);
         p = _word(p, uint256(uint160(owner)));
         p = _word(p, uint256(id));
         p = _vec(p, x);
-        return int256(_scalar(start, p));
+        (bool ok, uint256 r) = _scalar(start, p);
+        if (!ok) {
+            _dot(_loadStore(owner, id).v, x);
+            revert(FAILED);
+        }
+        return int256(r);
     }
 
-    /// @notice The index into `ids` of the stored vector nearest to x (ties to the lowest).
-    function nearest(address owner, uint256 divisor, bytes32[] memory ids, int256[] memory x)
+    /// @notice The index into `ids` of the stored vector nearest to x (least Σ trunc((v_i − x_i)² /
+    ///         divisor), ties to the lowest).
+    function nearest(address owner, uint256 divisor, bytes32[] memory ids, int256[] memory x, bool native)
         internal view returns (uint256)
     {
-        if (divisor == 0) revert("VectorStore: zero divisor");
-        _checkLength(ids.length);
-        _checkLength(x.length);
+        if (divisor == 0) revert(ZERO_DIVISOR);
+        if (ids.length > MAX_LENGTH) revert(TOO_LONG);
+        if (ids.length == 0) revert(NO_IDS);
         for (uint256 j; j < ids.length; ++j) {
-            if (uint256(ids[j]) >= 1 << 127) revert("VectorStore: id out of range");
+            if (uint256(ids[j]) >= 1 << 127) revert(BAD_ID);
+        }
+        _checkInput(x);
+        if (!native) {
+            int256[][] memory vs = new int256[][](ids.length);
+            for (uint256 j; j < ids.length; ++j) vs[j] = _read(owner, ids[j]);
+            return _nearest(vs, divisor, x);
         }
         uint256 start = _alloc(130 + 32 * (ids.length + x.length));
         uint256 p = _head(start, NEAREST);
@@ -170,42 +249,552 @@ library VectorStore {
             p := add(p, size)
         }
         p = _vec(p, x);
-        return _scalar(start, p);
+        (bool ok, uint256 r) = _scalar(start, p);
+        if (!ok) {
+            int256[][] memory vs = new int256[][](ids.length);
+            for (uint256 j; j < ids.length; ++j) vs[j] = _loadStore(owner, ids[j]).v;
+            _nearest(vs, divisor, x);
+            revert(FAILED);
+        }
+        return r;
     }
 
     /// @notice Σ_j v[idx_j].
-    function sparseDot(address owner, bytes32 id, uint256[] memory idx) internal view returns (int256) {
-        _checkLength(idx.length);
-        uint256 start = _alloc(130 + 32 * idx.length);
-        uint256 p = _head(start, SPARSEDOT);
-        p = _word(p, uint256(uint160(owner)));
-        p = _word(p, uint256(id));
-        p = _word(p, 0);
-        p = _uvec(p, idx);
-        return int256(_scalar(start, p));
+    function sparseDot(address owner, bytes32 id, uint256[] memory idx, bool native) internal view returns (int256) {
+        int256[] memory none;
+        return _sparseDotOp(owner, id, idx, none, false, native);
     }
 
     /// @notice Σ_j v[idx_j]·vals_j.
-    function sparseDot(address owner, bytes32 id, uint256[] memory idx, int256[] memory vals)
+    function sparseDot(address owner, bytes32 id, uint256[] memory idx, int256[] memory vals, bool native)
         internal view returns (int256)
     {
-        _checkLength(idx.length);
-        if (vals.length != idx.length) revert("VectorStore: length mismatch");
+        return _sparseDotOp(owner, id, idx, vals, true, native);
+    }
+
+    // ------------------------------------------------------------------ the two paths of the sparse ops
+
+    function _sparseAdd(bytes32 id, int256 delta, uint256[] memory idx, int256[] memory vals, bool hasValues, bool native)
+        private
+    {
+        _checkSparseInput(idx, vals, hasValues);
+        if (!native) {
+            Stored memory s = _loadOwn(id);
+            _save(id, s.width, _sparseAddCompute(s, delta, idx, vals, hasValues));
+            return;
+        }
+        uint256 start = _alloc(162 + 32 * (idx.length + vals.length));
+        uint256 p = _head(start, SPARSEADD);
+        p = _word(p, uint256(id));
+        p = _word(p, uint256(delta));
+        p = _word(p, hasValues ? 1 : 0);
+        p = _uvec(p, idx);
+        if (hasValues) p = _vec(p, vals);
+        if (!_write(start, p)) {
+            _sparseAddCompute(_loadStore(address(this), id), delta, idx, vals, hasValues);
+            revert(FAILED);
+        }
+    }
+
+    function _sparseDotOp(address owner, bytes32 id, uint256[] memory idx, int256[] memory vals, bool hasValues, bool native)
+        private view returns (int256)
+    {
+        _checkSparseInput(idx, vals, hasValues);
+        if (!native) return _sparseDot(_read(owner, id), idx, vals, hasValues);
         uint256 start = _alloc(162 + 32 * (idx.length + vals.length));
         uint256 p = _head(start, SPARSEDOT);
         p = _word(p, uint256(uint160(owner)));
         p = _word(p, uint256(id));
-        p = _word(p, 1);
+        p = _word(p, hasValues ? 1 : 0);
         p = _uvec(p, idx);
-        p = _vec(p, vals);
-        return int256(_scalar(start, p));
+        if (hasValues) p = _vec(p, vals);
+        (bool ok, uint256 r) = _scalar(start, p);
+        if (!ok) {
+            _sparseDot(_loadStore(owner, id).v, idx, vals, hasValues);
+            revert(FAILED);
+        }
+        return int256(r);
     }
 
-    // ------------------------------------------------------------------ plumbing
+    // ------------------------------------------------------------------ input checks (both modes)
 
-    function _checkLength(uint256 n) private pure {
-        if (n > MAX_LENGTH) revert("VectorStore: vector too long");
+    function _checkInput(int256[] memory x) private pure {
+        if (x.length > MAX_LENGTH) revert(TOO_LONG);
+        uint256 bad;
+        assembly ("memory-safe") {
+            let px := add(x, 0x20)
+            for { let end := add(px, shl(5, mload(x))) } lt(px, end) { px := add(px, 0x20) } {
+                let a := mload(px)
+                bad := or(bad, xor(a, signextend(15, a)))
+            }
+        }
+        if (bad != 0) revert(OUT_OF_RANGE);
     }
+
+    /// Length, then every element in int128 ("element out of range"), then every element fits
+    /// `width` bytes ("element does not fit"; SET's rule), in one pass.
+    function _checkInput(int256[] memory x, uint256 width) private pure {
+        if (x.length > MAX_LENGTH) revert(TOO_LONG);
+        uint256 bad;
+        uint256 wide;
+        assembly ("memory-safe") {
+            let ext := sub(width, 1)
+            let px := add(x, 0x20)
+            for { let end := add(px, shl(5, mload(x))) } lt(px, end) { px := add(px, 0x20) } {
+                let a := mload(px)
+                bad := or(bad, xor(a, signextend(15, a)))
+                wide := or(wide, xor(a, signextend(ext, a)))
+            }
+        }
+        if (bad != 0) revert(OUT_OF_RANGE);
+        if (wide != 0) revert(NO_FIT);
+    }
+
+    function _checkSet(uint256 width, int256[] memory v) private pure {
+        if (width != 8 && width != 16 && width != 32) revert(BAD_WIDTH);
+        if (width == 8) _checkInput(v, 8);
+        else _checkInput(v); // int128 fits 16 and 32 bytes
+    }
+
+    function _checkSparseInput(uint256[] memory idx, int256[] memory vals, bool hasValues) private pure {
+        if (idx.length > MAX_LENGTH) revert(TOO_LONG);
+        if (hasValues) {
+            if (vals.length != idx.length) revert(MISMATCH);
+            _checkInput(vals);
+        }
+    }
+
+    function _fits(int256 a, uint256 width) private pure returns (bool r) {
+        assembly ("memory-safe") {
+            r := or(eq(width, 32), eq(a, signextend(sub(width, 1), a)))
+        }
+    }
+
+    // ------------------------------------------------------------------ the ops on a stored vector (both modes)
+
+    function _present(Stored memory s, uint256 d) private pure {
+        if (!s.present) revert(ABSENT);
+        if (s.v.length != d) revert(MISMATCH);
+    }
+
+    function _addScaled(Stored memory s, int256 rate, uint256 scale, int256[] memory x)
+        private pure returns (int256[] memory out)
+    {
+        _present(s, x.length);
+        out = s.v;
+        uint256 width = s.width;
+        if (rate == int256(int128(rate)) && scale < 1 << 255) {
+            // Fast path: |x_i·rate| ≤ 2^254 never wraps and sdiv truncates toward zero, as the spec.
+            uint256 flags;
+            assembly ("memory-safe") {
+                let ext := sub(width, 1)
+                let pv := add(out, 0x20)
+                let px := add(x, 0x20)
+                for { let end := add(pv, shl(5, mload(out))) } lt(pv, end) {
+                    pv := add(pv, 0x20)
+                    px := add(px, 0x20)
+                } {
+                    let a := mload(pv)
+                    let t := sdiv(mul(mload(px), rate), scale)
+                    let r := add(a, t)
+                    // a signed overflow of a + t, or a result that does not fit the width
+                    flags := or(flags, or(xor(slt(r, a), slt(t, 0)), xor(r, signextend(ext, r))))
+                    mstore(pv, r)
+                }
+            }
+            if (flags != 0) revert(NO_FIT);
+            return out;
+        }
+        bool bad;
+        for (uint256 i; i < out.length; ++i) {
+            (bool fits, int256 r) = _scaled(out[i], x[i], rate, scale, width);
+            if (!fits) { bad = true; break; }
+            out[i] = r;
+        }
+        if (bad) revert(NO_FIT);
+    }
+
+    /// v + trunc(x·rate / scale), and whether it fits `width`.
+    function _scaled(int256 v, int256 x, int256 rate, uint256 scale, uint256 width)
+        private pure returns (bool, int256)
+    {
+        (uint256 hi, uint256 lo) = _mul(x, rate);
+        (bool fits, uint256 q) = _divMag(hi, lo, scale);
+        if (!fits) return (false, 0); // |term| ≥ 2^256: v + term is outside int256
+        (hi, lo) = _signed(q, int256(hi) < 0);
+        (hi, lo) = _add(hi, lo, v);
+        int256 r;
+        (fits, r) = _toInt(hi, lo);
+        return (fits && _fits(r, width), r);
+    }
+
+    function _centroid(Stored memory s, uint256 n, int256[] memory x) private pure returns (int256[] memory out) {
+        _present(s, x.length);
+        out = s.v;
+        bool bad;
+        for (uint256 i; i < out.length; ++i) {
+            (uint256 hi, uint256 lo) = _mulU(out[i], n);
+            (hi, lo) = _add(hi, lo, x[i]);
+            bool negative = int256(hi) < 0;
+            if (negative) (hi, lo) = _neg(hi, lo);
+            uint256 q;
+            if (n == type(uint256).max) {
+                q = hi; // divisor 2^256
+            } else {
+                (, q) = _divU(hi, lo, n + 1); // a weighted mean of v_i and x_i: fits int256
+            }
+            int256 r;
+            unchecked { r = negative ? int256(0 - q) : int256(q); }
+            if (!_fits(r, s.width)) bad = true;
+            out[i] = r;
+        }
+        if (bad) revert(NO_FIT);
+    }
+
+    function _sparseAddCompute(Stored memory s, int256 delta, uint256[] memory idx, int256[] memory vals, bool hasValues)
+        private pure returns (int256[] memory out)
+    {
+        if (!s.present) revert(ABSENT);
+        out = s.v;
+        uint256 d = out.length;
+        for (uint256 j; j < idx.length; ++j) {
+            if (idx[j] >= d) revert(BAD_INDEX);
+        }
+        // Per element: the sum of its values (|Σ| < 2^144, no wrap), or the count of its delta.
+        int256[] memory add = new int256[](d);
+        unchecked {
+            for (uint256 j; j < idx.length; ++j) add[idx[j]] += hasValues ? vals[j] : int256(1);
+        }
+        uint256 width = s.width;
+        for (uint256 i; i < d; ++i) {
+            int256 a = add[i];
+            if (a == 0) continue;
+            (bool fits, int256 r) = _added(out[i], hasValues ? int256(1) : delta, a, width);
+            if (!fits) revert(NO_FIT);
+            out[i] = r;
+        }
+    }
+
+    /// v + factor·a, and whether it fits `width`.
+    function _added(int256 v, int256 factor, int256 a, uint256 width) private pure returns (bool, int256) {
+        (uint256 hi, uint256 lo) = _mul(factor, a);
+        (hi, lo) = _add(hi, lo, v);
+        (bool fits, int256 r) = _toInt(hi, lo);
+        return (fits && _fits(r, width), r);
+    }
+
+    function _dot(int256[] memory v, int256[] memory x) private pure returns (int256) {
+        if (v.length != x.length) revert(MISMATCH);
+        {
+            // Fast path, stored elements in int128 (always for widths 8 and 16): products of int128
+            // elements never wrap; a signed 512-bit sum as in VectorMath.dotFallback.
+            uint256 wide;
+            int256 shi;
+            uint256 slo;
+            assembly ("memory-safe") {
+                let pv := add(v, 0x20)
+                let px := add(x, 0x20)
+                for { let end := add(pv, shl(5, mload(v))) } lt(pv, end) {
+                    pv := add(pv, 0x20)
+                    px := add(px, 0x20)
+                } {
+                    let a := mload(pv)
+                    wide := or(wide, xor(a, signextend(15, a)))
+                    let product := mul(a, mload(px))
+                    let next := add(slo, product)
+                    shi := sub(add(shi, lt(next, slo)), slt(product, 0))
+                    slo := next
+                }
+            }
+            if (wide == 0) return _result(uint256(shi), slo);
+        }
+        uint256 hi;
+        uint256 lo;
+        for (uint256 i; i < v.length; ++i) {
+            (uint256 phi, uint256 plo) = _mul(v[i], x[i]);
+            (hi, lo) = _add512(hi, lo, phi, plo);
+        }
+        return _result(hi, lo);
+    }
+
+    function _sparseDot(int256[] memory v, uint256[] memory idx, int256[] memory vals, bool hasValues)
+        private pure returns (int256)
+    {
+        uint256 d = v.length;
+        for (uint256 j; j < idx.length; ++j) {
+            if (idx[j] >= d) revert(BAD_INDEX);
+        }
+        uint256 hi;
+        uint256 lo;
+        for (uint256 j; j < idx.length; ++j) {
+            int256 w = v[idx[j]];
+            (uint256 phi, uint256 plo) = hasValues ? _mul(w, vals[j]) : _fromInt(w);
+            (hi, lo) = _add512(hi, lo, phi, plo);
+        }
+        return _result(hi, lo);
+    }
+
+    function _nearest(int256[][] memory vs, uint256 divisor, int256[] memory x) private pure returns (uint256 best) {
+        for (uint256 j; j < vs.length; ++j) {
+            if (vs[j].length != x.length) revert(MISMATCH);
+        }
+        // Distances are unbounded: up to 65,536 terms below 2^512 each, kept in three words.
+        uint256 b2;
+        uint256 b1;
+        uint256 b0;
+        for (uint256 j; j < vs.length; ++j) {
+            (uint256 a2, uint256 a1, uint256 a0) = _distance(vs[j], x, divisor);
+            if (j == 0 || a2 < b2 || (a2 == b2 && (a1 < b1 || (a1 == b1 && a0 < b0)))) {
+                (best, b2, b1, b0) = (j, a2, a1, a0);
+            }
+        }
+    }
+
+    /// Σ trunc((v_i − x_i)² / divisor) as 768 bits (a2, a1, a0).
+    function _distance(int256[] memory v, int256[] memory x, uint256 divisor)
+        private pure returns (uint256 a2, uint256 a1, uint256 a0)
+    {
+        for (uint256 i; i < v.length; ++i) {
+            (uint256 qhi, uint256 qlo) = _term(v[i], x[i], divisor);
+            unchecked {
+                uint256 n0 = a0 + qlo;
+                uint256 c = n0 < a0 ? 1 : 0;
+                a0 = n0;
+                uint256 n1 = a1 + qhi;
+                uint256 c2 = n1 < a1 ? 1 : 0;
+                uint256 n1c = n1 + c;
+                if (n1c < n1) c2 += 1;
+                a1 = n1c;
+                a2 += c2;
+            }
+        }
+    }
+
+    /// floor((a − b)² / divisor) as 512 bits.
+    function _term(int256 a, int256 b, uint256 divisor) private pure returns (uint256 qhi, uint256 qlo) {
+        uint256 diff;
+        unchecked { diff = a >= b ? uint256(a) - uint256(b) : uint256(b) - uint256(a); }
+        (uint256 hi, uint256 lo) = _mul512(diff, diff);
+        qhi = hi / divisor;
+        (, qlo) = _divU(hi % divisor, lo, divisor);
+    }
+
+    // ------------------------------------------------------------------ exact arithmetic (512-bit two's complement hi·2^256 + lo)
+
+    function _abs(int256 a) private pure returns (uint256) {
+        unchecked { return a < 0 ? 0 - uint256(a) : uint256(a); }
+    }
+
+    function _mul512(uint256 a, uint256 b) private pure returns (uint256 hi, uint256 lo) {
+        assembly ("memory-safe") {
+            lo := mul(a, b)
+            let mm := mulmod(a, b, not(0))
+            hi := sub(sub(mm, lo), lt(mm, lo))
+        }
+    }
+
+    function _neg(uint256 hi, uint256 lo) private pure returns (uint256, uint256) {
+        unchecked { return (~hi + (lo == 0 ? 1 : 0), 0 - lo); }
+    }
+
+    function _signed(uint256 magnitude, bool negative) private pure returns (uint256, uint256) {
+        return negative ? _neg(0, magnitude) : (0, magnitude);
+    }
+
+    function _fromInt(int256 a) private pure returns (uint256, uint256) {
+        return (a < 0 ? type(uint256).max : 0, uint256(a));
+    }
+
+    /// a·b, exact.
+    function _mul(int256 a, int256 b) private pure returns (uint256 hi, uint256 lo) {
+        (hi, lo) = _mul512(_abs(a), _abs(b));
+        if ((a < 0) != (b < 0)) (hi, lo) = _neg(hi, lo);
+    }
+
+    /// a·n for an unsigned n, exact (|a·n| < 2^511).
+    function _mulU(int256 a, uint256 n) private pure returns (uint256 hi, uint256 lo) {
+        (hi, lo) = _mul512(_abs(a), n);
+        if (a < 0) (hi, lo) = _neg(hi, lo);
+    }
+
+    function _add512(uint256 hi, uint256 lo, uint256 bhi, uint256 blo) private pure returns (uint256 rhi, uint256 rlo) {
+        unchecked {
+            rlo = lo + blo;
+            rhi = hi + bhi + (rlo < lo ? 1 : 0);
+        }
+    }
+
+    function _add(uint256 hi, uint256 lo, int256 b) private pure returns (uint256, uint256) {
+        (uint256 bhi, uint256 blo) = _fromInt(b);
+        return _add512(hi, lo, bhi, blo);
+    }
+
+    function _toInt(uint256 hi, uint256 lo) private pure returns (bool, int256) {
+        return (hi == (int256(lo) < 0 ? type(uint256).max : 0), int256(lo));
+    }
+
+    function _result(uint256 hi, uint256 lo) private pure returns (int256) {
+        (bool fits, int256 r) = _toInt(hi, lo);
+        if (!fits) revert(OVERFLOW);
+        return r;
+    }
+
+    /// trunc(|signed 512| / d): the magnitude's floor quotient, and false when it needs more than
+    /// 256 bits. A negative (hi, lo) is divided by its magnitude (the caller keeps the sign).
+    function _divMag(uint256 hi, uint256 lo, uint256 d) private pure returns (bool, uint256) {
+        if (int256(hi) < 0) (hi, lo) = _neg(hi, lo);
+        return _divU(hi, lo, d);
+    }
+
+    /// floor((hi·2^256 + lo) / d) for unsigned 512 bits, and false when it needs more than 256 bits.
+    function _divU(uint256 hi, uint256 lo, uint256 d) private pure returns (bool, uint256) {
+        if (hi == 0) return (true, lo / d);
+        if (hi >= d) return (false, 0);
+        unchecked {
+            uint256 remainder;
+            assembly ("memory-safe") {
+                // (hi·2^256 + lo) mod d; 2^256 mod d = (2^256 − d) mod d
+                remainder := addmod(mulmod(hi, mod(sub(0, d), d), d), mod(lo, d), d)
+                hi := sub(hi, gt(remainder, lo))
+                lo := sub(lo, remainder)
+            }
+            uint256 twos = d & (0 - d);
+            assembly ("memory-safe") {
+                d := div(d, twos)
+                lo := div(lo, twos)
+                twos := add(div(sub(0, twos), twos), 1)
+            }
+            lo |= hi * twos;
+            uint256 inverse = (3 * d) ^ 2;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            return (true, lo * inverse);
+        }
+    }
+
+    // ------------------------------------------------------------------ fallback storage
+
+    function _base(bytes32 id) private pure returns (uint256 base) {
+        assembly ("memory-safe") {
+            mstore(0x00, id)
+            mstore(0x20, ROOT)
+            base := keccak256(0x00, 0x40)
+        }
+    }
+
+    function _header(bytes32 id) private view returns (uint256 h) {
+        uint256 base = _base(id);
+        assembly ("memory-safe") { h := sload(base) }
+    }
+
+    function _loadOwn(bytes32 id) private view returns (Stored memory s) {
+        uint256 base = _base(id);
+        uint256 h;
+        assembly ("memory-safe") { h := sload(base) }
+        uint256 width = h >> 128;
+        s.present = width != 0;
+        s.width = width;
+        s.v = _loadElements(base, width, h & type(uint128).max);
+    }
+
+    function _loadElements(uint256 base, uint256 width, uint256 d) private view returns (int256[] memory v) {
+        v = new int256[](d);
+        if (d == 0) return v;
+        assembly ("memory-safe") {
+            let per := div(32, width)
+            let bits := shl(3, width)
+            let ext := sub(width, 1)
+            let p := add(v, 0x20)
+            let end := add(p, shl(5, d))
+            for { let slot := add(base, 1) } lt(p, end) { slot := add(slot, 1) } {
+                let w := sload(slot)
+                for { let t := 0 } and(lt(t, per), lt(p, end)) { t := add(t, 1) } {
+                    mstore(p, signextend(ext, shr(mul(t, bits), w)))
+                    p := add(p, 0x20)
+                }
+            }
+        }
+    }
+
+    /// Writes `v` (every element fits `width`: checked by the caller) as vector `id`.
+    function _save(bytes32 id, uint256 width, int256[] memory v) private {
+        uint256 base = _base(id);
+        uint256 d = v.length;
+        assembly ("memory-safe") {
+            sstore(base, or(shl(128, width), d))
+            let per := div(32, width)
+            let bits := shl(3, width)
+            let mask := sub(shl(bits, 1), 1) // width 32: shl(256, 1) = 0, mask = 2^256 − 1
+            let p := add(v, 0x20)
+            let end := add(p, shl(5, d))
+            for { let slot := add(base, 1) } lt(p, end) { slot := add(slot, 1) } {
+                let w := 0
+                for { let t := 0 } and(lt(t, per), lt(p, end)) { t := add(t, 1) } {
+                    w := or(w, shl(mul(t, bits), and(mload(p), mask)))
+                    p := add(p, 0x20)
+                }
+                if iszero(eq(sload(slot), w)) { sstore(slot, w) }
+            }
+        }
+    }
+
+    /// Fallback read: this contract's storage, or the owner's `storedVector`.
+    function _read(address owner, bytes32 id) private view returns (int256[] memory v) {
+        if (owner == address(this)) {
+            uint256 base = _base(id);
+            uint256 h;
+            assembly ("memory-safe") { h := sload(base) }
+            return _loadElements(base, h >> 128, h & type(uint128).max);
+        }
+        bytes memory ret = _askOwner(owner, abi.encodeCall(VectorStoreUser.storedVector, (id)));
+        if (ret.length < 64) revert(NO_OWNER);
+        uint256 offset;
+        uint256 n;
+        assembly ("memory-safe") {
+            offset := mload(add(ret, 0x20))
+            n := mload(add(ret, 0x40))
+        }
+        if (offset != 0x20 || n > MAX_LENGTH || ret.length != 64 + 32 * n) revert(NO_OWNER);
+        assembly ("memory-safe") { v := add(ret, 0x40) }
+    }
+
+    function _askOwner(address owner, bytes memory call) private view returns (bytes memory ret) {
+        bool ok;
+        (ok, ret) = owner.staticcall(call);
+        if (!ok) revert(NO_OWNER);
+    }
+
+    // ------------------------------------------------------------------ the store's stored form (native diagnosis)
+
+    /// Owner's vector as the store keeps it: the code of keccak256("sumchain.vector" ‖ owner ‖ id)[12:]
+    /// = 0xfe ‖ width ‖ d × width-byte big-endian elements.
+    function _loadStore(address owner, bytes32 id) private view returns (Stored memory s) {
+        address account = address(uint160(uint256(keccak256(abi.encodePacked("sumchain.vector", owner, id)))));
+        uint256 size = account.code.length;
+        if (size < 2) return s;
+        bytes memory code = account.code;
+        uint256 width = uint8(code[1]);
+        uint256 d = (size - 2) / width;
+        s.present = true;
+        s.width = width;
+        s.v = new int256[](d);
+        int256[] memory v = s.v;
+        assembly ("memory-safe") {
+            let src := add(code, 0x22)
+            let shift := shl(3, sub(32, width))
+            let ext := sub(width, 1)
+            for { let i := 0 } lt(i, d) { i := add(i, 1) } {
+                let w := shr(shift, mload(add(src, mul(i, width))))
+                mstore(add(add(v, 0x20), shl(5, i)), signextend(ext, w))
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ native plumbing
 
     function _alloc(uint256 size) private pure returns (uint256 start) {
         assembly ("memory-safe") {
@@ -244,20 +833,18 @@ library VectorStore {
         }
     }
 
-    function _write(uint256 start, uint256 end) private {
-        bool ok;
+    /// A write: false when the store fails; reverts "store unavailable" when 0x0510 answers nothing.
+    function _write(uint256 start, uint256 end) private returns (bool ok) {
         uint256 size;
         assembly ("memory-safe") {
             ok := call(gas(), 0x0510, 0, start, sub(end, start), 0, 0)
             size := returndatasize()
             mstore(0x40, start)
         }
-        if (!ok) revert(FAILED);
-        if (size != 32) revert(UNAVAILABLE); // a write answers the stored length; an empty account, nothing
+        if (ok && size != 32) revert(UNAVAILABLE); // a write answers the stored length; an empty account, nothing
     }
 
-    function _scalar(uint256 start, uint256 end) private view returns (uint256 r) {
-        bool ok;
+    function _scalar(uint256 start, uint256 end) private view returns (bool ok, uint256 r) {
         uint256 size;
         assembly ("memory-safe") {
             ok := staticcall(gas(), 0x0510, start, sub(end, start), 0, 0)
@@ -268,16 +855,31 @@ library VectorStore {
             }
             mstore(0x40, start)
         }
-        if (!ok) revert(FAILED);
-        if (size != 32) revert(UNAVAILABLE);
+        if (ok && size != 32) revert(UNAVAILABLE);
     }
 }
 
-/// @notice Inherit to get `VECTOR_STORE`, probed once at deployment.
+/// @notice Inherit to get `VECTOR_STORE`, probed once at deployment, and the two views through
+///         which fallback-mode contracts read this contract's vectors.
 abstract contract VectorStoreUser {
     bool internal immutable VECTOR_STORE;
 
     constructor() {
         VECTOR_STORE = VectorStore.available();
+    }
+
+    /// @notice The mode this contract keeps its vectors in (override to force the fallback).
+    function _vectorStoreNative() internal view virtual returns (bool) {
+        return VECTOR_STORE;
+    }
+
+    /// @notice This contract's vector `id` (empty if absent), for readers in fallback mode.
+    function storedVector(bytes32 id) external view returns (int256[] memory) {
+        return VectorStore.get(address(this), id, _vectorStoreNative());
+    }
+
+    /// @notice Its number of elements (0 if absent).
+    function storedLength(bytes32 id) external view returns (uint256) {
+        return VectorStore.length(address(this), id, _vectorStoreNative());
     }
 }
