@@ -3,7 +3,10 @@
 // sorted keys, two-space indent, trailing newline, so a rebuild of unchanged sources is
 // byte-identical. `make contracts` runs it; tests/test_contract_artifacts.py checks it is current.
 //
-//   node contracts/build.js [--out DIR]      (DIR defaults to contracts/build)
+//   node contracts/build.js [--out DIR] [--only FILE.sol ...]
+//     DIR defaults to contracts/build. --only compiles just the named sources (their imports are
+//     read as needed) and writes their artifacts without removing the others': for working on a few
+//     contracts while other sources are mid-edit. `make contracts` always rebuilds everything.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -42,21 +45,37 @@ function main() {
   const args = process.argv.slice(2);
   const outIndex = args.indexOf("--out");
   const outDir = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(CONTRACTS, "build");
+  const onlyIndex = args.indexOf("--only");
+  let only = null;
+  if (onlyIndex >= 0) {
+    const rest = args.slice(onlyIndex + 1);
+    const end = rest.findIndex((a) => a.startsWith("--"));
+    only = (end < 0 ? rest : rest.slice(0, end)).map((f) => path.resolve(f));
+  }
 
   const input = { language: "Solidity", sources: {}, settings: SETTINGS };
-  for (const file of sources(CONTRACTS)) {
+  for (const file of only || sources(CONTRACTS)) {
     // Source unit names relative to the repository, with "/": the metadata hash in the
     // bytecode depends on them, so every machine must use the same.
     const name = path.relative(ROOT, file).split(path.sep).join("/");
     input.sources[name] = { content: fs.readFileSync(file, "utf8") };
   }
-  const output = JSON.parse(solc.compile(JSON.stringify(input)));
+  const findImports = (name) => {
+    try {
+      return { contents: fs.readFileSync(path.join(ROOT, name), "utf8") };
+    } catch (e) {
+      return { error: `not found: ${name}` };
+    }
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
   const errors = (output.errors || []).filter((e) => e.severity === "error");
   for (const e of output.errors || []) process.stderr.write((e.formattedMessage || e.message) + "\n");
   if (errors.length) process.exit(1);
 
   const artifacts = {};
+  const wanted = only && new Set(only.map((f) => path.relative(ROOT, f).split(path.sep).join("/")));
   for (const unit of Object.keys(output.contracts || {}).sort()) {
+    if (wanted && !wanted.has(unit)) continue;
     for (const [name, compiled] of Object.entries(output.contracts[unit])) {
       if (artifacts[name]) {
         process.stderr.write(`two contracts named ${name} (${artifacts[name].unit}, ${unit})\n`);
@@ -73,8 +92,10 @@ function main() {
     }
   }
   fs.mkdirSync(outDir, { recursive: true });
-  for (const old of fs.readdirSync(outDir)) {
-    if (old.endsWith(".json")) fs.unlinkSync(path.join(outDir, old));
+  if (!only) {
+    for (const old of fs.readdirSync(outDir)) {
+      if (old.endsWith(".json")) fs.unlinkSync(path.join(outDir, old));
+    }
   }
   for (const name of Object.keys(artifacts).sort()) {
     fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(sortKeys(artifacts[name].json), null, 2) + "\n");

@@ -99,3 +99,21 @@ def rpc(node):
             return json.loads(response.read())
 
     return call
+
+
+@pytest.fixture(scope="module", params=["native", "fallback"])
+def sum_node(request):
+    """A node in each mode (with the ML precompiles, and without: `--no-ml-precompiles`) behind
+    JSON-RPC, with a web3.py client: every SUM contract test runs against both."""
+    from web3 import Web3
+
+    from node.chain import Chain
+    from node.genesis import load_genesis
+    from tests.sum_support import SumNode
+
+    chain = Chain.open(load_genesis(ROOT / "genesis" / "dev.json"), None, ml_precompiles=request.param == "native")
+    running = RunningNode(chain)
+    w3 = Web3(Web3.HTTPProvider(running.url, request_kwargs={"timeout": 120}))
+    yield SumNode(request.param, w3, [account.address for account in chain.accounts])
+    running.stop()
+    chain.close()
