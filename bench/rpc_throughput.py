@@ -32,9 +32,10 @@ from tests.support import calldata, compile_contract  # noqa: E402
 DEV_KEYS = [account.private_key for account in derive_accounts(DEFAULT_MNEMONIC, 10)]
 
 
-def start_node() -> tuple[subprocess.Popen, str]:
+def start_node(*extra: str) -> tuple[subprocess.Popen, str]:
+    """``sumchain node --in-memory`` on a free port (plus ``extra`` flags); returns it and its URL."""
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "sumchain"), "node", "--in-memory", "--port", "0", "--log-level", "warning"],
+        [str(ROOT / ".venv" / "bin" / "sumchain"), "node", "--in-memory", "--port", "0", "--log-level", "warning", *extra],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     for line in process.stdout:
