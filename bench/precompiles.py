@@ -171,7 +171,7 @@ def op_input(name: str, n: int, rng: random.Random) -> bytes:
 
 VSTORE = (0x0510).to_bytes(20, "big")
 STORE_OPS = {"SET": 0x01, "GET": 0x02, "ADDSCALED": 0x03, "CENTROID": 0x04, "DOT": 0x05, "NEAREST": 0x06,
-             "SPARSEADD": 0x07, "SPARSEDOT": 0x08, "LENGTH": 0x09}
+             "SPARSEADD": 0x07, "SPARSEDOT": 0x08, "LENGTH": 0x09, "PERCEPTRON": 0x0A}
 NEAREST_K = 4
 
 
@@ -209,6 +209,9 @@ def store_cases(n: int, rng: random.Random) -> list[tuple[str, int, bytes, list[
         ("VSTORE_SPARSEADD", 2 * m + d, op("SPARSEADD", [1, 0, 1], [indices, [0] * m]), setup),
         ("VSTORE_SPARSEDOT", 3 * m, op("SPARSEDOT", [owner_word, 1, 1], [indices, values]), setup),
         ("VSTORE_LENGTH", 0, op("LENGTH", [owner_word, 1], []), setup),
+        # the label the stored weights get wrong, so the step rewrites them (rate 0 keeps them in width)
+        ("VSTORE_PERCEPTRON", 2 * d,
+         op("PERCEPTRON", [1, 0, 0, 10**9, 0 if sum(a * b for a, b in zip(stored, x)) > 0 else 1], [x]), setup),
     ]
 
 

@@ -24,12 +24,13 @@ from node.proofs import get_proof
 from vm.precompiles import ML_PRECOMPILES, reference
 from vm.precompiles.encoding import PACKED, WORDS, encode_input
 from vm.precompiles.store import (
-    GAS_PER_ADDED_BYTE, GAS_PER_EXTRA_VECTOR, STORE_GAS, VSTORE_ADDRESS, vector_address, vstore,
+    GAS_PER_ADDED_BYTE, GAS_PER_EXTRA_VECTOR, GAS_PER_PERCEPTRON_REWRITE, STORE_GAS, VSTORE_ADDRESS,
+    vector_address, vstore,
 )
 from vm.precompiles.store_reference import StoreFailure, VectorStoreModel
 from tests.support import calldata, compile_contract
 
-SET, GET, ADDSCALED, CENTROID, DOT, NEAREST, SPARSEADD, SPARSEDOT, LENGTH = range(1, 10)
+SET, GET, ADDSCALED, CENTROID, DOT, NEAREST, SPARSEADD, SPARSEDOT, LENGTH, PERCEPTRON = range(1, 11)
 LAYOUTS = (WORDS, PACKED)
 TX_GAS = 3_000_000
 
@@ -113,8 +114,9 @@ def read(chain, owner: bytes, vector_id: int) -> list[int]:
     return list(decode(["int256[]"], result.output)[0])
 
 
-def read_scalar(chain, op: int, params: list[int], vectors: list[list[int]], kind: str = "int256", layout=WORDS):
-    result = store_call(chain, op_input(op, params, vectors, layout))
+def read_scalar(chain, op: int, params: list[int], vectors: list[list[int]], kind: str = "int256", layout=WORDS,
+                sender: bytes = b"\x00" * 20):
+    result = store_call(chain, op_input(op, params, vectors, layout), sender)
     result.raise_for_error()
     return decode([kind], result.output)[0]
 
@@ -332,6 +334,16 @@ def test_in_place_ops_equal_the_stateless_reference(chain, alice, user_a, layout
         write(chain, alice.address, user_a, set_input(vector_id, 32, w, layout))
         write(chain, alice.address, user_a, op_input(op, [vector_id, *params], [x], layout))
         assert read(chain, user_a, vector_id) == expected(w)
+    # PERCEPTRON: a step only when the prediction (bias + w·x > 0) differs from the label
+    margin = reference.vdot(w, x)
+    for vector_id, (bias, label) in enumerate([(-margin, 1), (-margin + 1, 1), (-margin + 1, 0), (-margin, 0)], start=20):
+        write(chain, alice.address, user_a, set_input(vector_id, 32, w, layout))
+        predicted = 1 if bias + margin > 0 else 0
+        assert read_scalar(chain, PERCEPTRON, [vector_id, bias, 13, 10**9, label], [x], "uint256", layout,
+                           sender=user_a) == predicted
+        write(chain, alice.address, user_a, op_input(PERCEPTRON, [vector_id, bias, 13, 10**9, label], [x], layout))
+        step = 13 if label else -13
+        assert read(chain, user_a, vector_id) == (w if predicted == label else reference.vperceptron(step, 10**9, w, x))
     idx, vals = [0, 5, 5, 2], [4, -9, 1, 2**20]
     write(chain, alice.address, user_a, set_input(10, 16, w, layout))
     write(chain, alice.address, user_a, op_input(SPARSEADD, [10, -3, 0], [idx], layout))
@@ -362,7 +374,7 @@ def test_malformed_and_out_of_range_inputs_fail(chain, alice, user_a):
     write(chain, alice.address, user_a, set_input(1, 8, [1, 2, 3]))
     owner = owner_word(user_a)
     failing = [
-        b"", b"\x00", b"\x02\x02", bytes([0, 0x0A]),                    # short, bad layout, unknown op
+        b"", b"\x00", b"\x02\x02", bytes([0, 0x0B]),                    # short, bad layout, unknown op
         get_input(user_a, 1) + b"\x00",                                 # trailing byte
         op_input(GET, [owner | (1 << 200), 1], []),                     # owner is not an address
         op_input(DOT, [owner, 1], [[1, 2]]),                            # length mismatch
@@ -377,6 +389,10 @@ def test_malformed_and_out_of_range_inputs_fail(chain, alice, user_a):
         op_input(SPARSEDOT, [owner, 1, 1], [[0], [1, 2]]),              # idx/vals mismatch
         op_input(SPARSEADD, [1, 1, 0], [[-1]]),                         # index below 0
         op_input(DOT, [owner, 1], [[2**127, 0, 0]]),                    # element outside int128
+        op_input(PERCEPTRON, [1, 0, 1, 0, 1], [[1, 2, 3]]),             # scale 0
+        op_input(PERCEPTRON, [1, 0, 1, 1, 2], [[1, 2, 3]]),             # label not 0/1
+        op_input(PERCEPTRON, [9, 0, 1, 1, 1], [[1]]),                   # absent
+        op_input(PERCEPTRON, [1, 0, 1, 1, 1], [[1, 2]]),                # length mismatch
     ]
     for data in failing:
         assert attempt(chain, user_a, data) == (False, b""), data.hex()
@@ -471,6 +487,11 @@ def test_gas_is_base_plus_per_element_plus_growth(chain, alice, user_a):
                     price("VSTORE_SPARSEADD", 4 + 3))
         _exact_cost(chain, user_a, op_input(SPARSEDOT, [owner, 1, 1], [[2], [5]], layout),
                     price("VSTORE_SPARSEDOT", 2 + 1))
+        # w = [1, 2, 3], x = [1, 1, 1]: predicts 1; label 1 reads only, label 0 rewrites the 3 weights
+        _exact_cost(chain, user_a, op_input(PERCEPTRON, [1, 0, 0, 1, 1], [[1, 1, 1]], layout),
+                    price("VSTORE_PERCEPTRON", 6))
+        _exact_cost(chain, user_a, op_input(PERCEPTRON, [1, 0, 0, 1, 0], [[1, 1, 1]], layout),
+                    price("VSTORE_PERCEPTRON", 6) + GAS_PER_PERCEPTRON_REWRITE * 3)
 
 
 # ---------------------------------------------------------------------------- against the model
@@ -501,7 +522,7 @@ def _op(draw, owners, dimension):
     indices = st.lists(st.one_of(in_range, in_range, in_range, st.sampled_from([-1, dimension])), max_size=4)
     vector_id = draw(st.sampled_from([0, 0, 1, 1, 2]))
     owner = owner_word(draw(st.sampled_from(owners[:2] * 3 + owners[2:])))
-    op = draw(st.sampled_from([SET, SET, GET, ADDSCALED, CENTROID, DOT, NEAREST, SPARSEADD, SPARSEDOT, LENGTH]))
+    op = draw(st.sampled_from([SET, SET, GET, ADDSCALED, CENTROID, DOT, NEAREST, SPARSEADD, SPARSEDOT, LENGTH, PERCEPTRON]))
     if op == SET:
         width = draw(st.sampled_from([8, 8, 16, 32, 32, 4]))
         params, vectors = [vector_id, width], [draw(vec)]
@@ -513,6 +534,11 @@ def _op(draw, owners, dimension):
         vectors = [draw(vec)]
     elif op == CENTROID:
         params, vectors = [vector_id, draw(st.sampled_from([0, 1, 2, 99, 2**200]))], [draw(vec)]
+    elif op == PERCEPTRON:
+        params = [vector_id, draw(st.one_of(INTERESTING, st.integers(-(2**70), 2**70))),
+                  draw(st.one_of(INTERESTING, st.integers(-(2**70), 2**70))), draw(st.sampled_from([1, 3, 10**9, 0])),
+                  draw(st.sampled_from([0, 0, 1, 1, 2]))]
+        vectors = [draw(vec)]
     elif op == DOT:
         params, vectors = [owner, vector_id], [draw(vec)]
     elif op == NEAREST:

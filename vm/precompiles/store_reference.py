@@ -126,6 +126,21 @@ class VectorStoreModel:
             v[i] += values[j] if values is not None else delta
         self._put(owner, vector_id, width, v)
 
+    def perceptron(self, owner: bytes, vector_id: int, bias: int, rate: int, scale: int, label: int,
+                   x: list[int]) -> int:
+        if scale < 1:
+            raise StoreFailure("scale must be at least 1")
+        if label not in (0, 1):
+            raise StoreFailure("label must be 0 or 1")
+        width, v = self._present(owner, vector_id)
+        if len(v) != len(x):
+            raise StoreFailure("length mismatch")
+        prediction = 1 if bias + sum(a * b for a, b in zip(v, x)) > 0 else 0
+        if prediction != label:
+            step = rate if label else -rate
+            self._put(owner, vector_id, width, [a + trunc_div(b * step, scale) for a, b in zip(v, x)])
+        return prediction
+
     # ---------------------------------------------------------------- raw input, as the precompile
     def run(self, sender: bytes, data: bytes, static: bool = False) -> bytes:
         """The precompile's output for ``data`` sent by ``sender``; StoreFailure if it fails."""
@@ -137,7 +152,7 @@ class VectorStoreModel:
     def _run(self, sender: bytes, data: bytes, static: bool) -> bytes:
         reader = Reader(data)
         op = reader.byte()
-        if op in (0x01, 0x03, 0x04, 0x07) and static:
+        if op in (0x01, 0x03, 0x04, 0x07, 0x0A) and static:
             raise StoreFailure("write in a static call")
         if op == 0x01:
             vector_id, width, v = reader.uint(), reader.uint(), reader.vector()
@@ -183,6 +198,11 @@ class VectorStoreModel:
             owner, vector_id = _check_owner(reader.uint()), reader.uint()
             reader.finish()
             return encode_uint(self.length(owner, vector_id))
+        if op == 0x0A:
+            vector_id, bias, rate, scale, label = reader.uint(), reader.int(), reader.int(), reader.uint(), reader.uint()
+            x = reader.vector()
+            reader.finish()
+            return encode_uint(self.perceptron(sender, vector_id, bias, rate, scale, label, x))
         raise StoreFailure(f"unknown op {op}")
 
 
