@@ -27,6 +27,8 @@ pragma solidity ^0.8.25;
 ///   in int128 ("VectorMath: element out of range") before any overflow is reported.
 /// - Packed layout (`...Packed`): `bytes` of 8-byte big-endian int64 elements go to the
 ///   precompile with `mcopy` unchanged (a `bytes calldata` argument is copied with calldatacopy).
+/// - Input builders `_putWord`, `_putVec`, `_putUVec`, `_putPacked` are internal: VectorStore builds
+///   the store's inputs with the same ones.
 /// - Calldata: `load(int64[] calldata)` copies an ABI tail into a memory `int256[]` with one
 ///   calldatacopy; `dotCalldata`/`sqDistCalldata` use it. The words are passed as they are
 ///   (the ABI decoder does not clean unaccessed calldata), so both modes apply the int128 rule.
@@ -465,6 +467,17 @@ library VectorMath {
         return int256(r);
     }
 
+    /// @notice `norm` of a packed vector.
+    function normPacked(bytes memory x, bool native) internal view returns (uint256) {
+        if (!native) return normFallback(unpack(x));
+        _checkLength(_packedLength(x));
+        uint256 start = _alloc(33 + x.length);
+        uint256 p = _putPacked(_layout(start, PACKED), x);
+        (bool ok, uint256 r) = _callScalar(VNORM, start, p);
+        if (!ok) { normFallback(unpack(x)); revert(FAILED); }
+        return r;
+    }
+
     /// @notice `nearest` with x and the k centroids packed.
     function nearestPacked(bytes memory x, bytes memory centroids, uint256 k, uint256 divisor, bool native)
         internal view returns (uint256)
@@ -775,13 +788,13 @@ library VectorMath {
         return p + 1;
     }
 
-    function _putWord(uint256 p, uint256 value) private pure returns (uint256) {
+    function _putWord(uint256 p, uint256 value) internal pure returns (uint256) {
         assembly ("memory-safe") { mstore(p, value) }
         return p + 32;
     }
 
     /// The length word and the elements of a memory array, as they are (words layout).
-    function _putVec(uint256 p, int256[] memory v) private pure returns (uint256 end) {
+    function _putVec(uint256 p, int256[] memory v) internal pure returns (uint256 end) {
         assembly ("memory-safe") {
             let size := add(0x20, shl(5, mload(v)))
             mcopy(p, v, size)
@@ -789,7 +802,7 @@ library VectorMath {
         }
     }
 
-    function _putUVec(uint256 p, uint256[] memory v) private pure returns (uint256 end) {
+    function _putUVec(uint256 p, uint256[] memory v) internal pure returns (uint256 end) {
         assembly ("memory-safe") {
             let size := add(0x20, shl(5, mload(v)))
             mcopy(p, v, size)
@@ -798,7 +811,7 @@ library VectorMath {
     }
 
     /// A length word (bytes / 8) and the packed bytes as they are.
-    function _putPacked(uint256 p, bytes memory v) private pure returns (uint256 end) {
+    function _putPacked(uint256 p, bytes memory v) internal pure returns (uint256 end) {
         assembly ("memory-safe") {
             let size := mload(v)
             mstore(p, shr(3, size))

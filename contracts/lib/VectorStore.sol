@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.25;
 
+import {VectorMath} from "./VectorMath.sol";
+
 /// @title VectorStore: the vector store precompile (VSTORE, 0x0510) from Solidity, with a plain
 ///        Solidity fallback that gives exactly the same results and the same failures.
 /// @notice docs/precompiles.md, "The vector store" and "The Solidity side: VectorStore". Vectors
@@ -28,18 +30,29 @@ pragma solidity ^0.8.25;
 ///   Owners and readers on one chain must be in the same mode to see each other's vectors natively:
 ///   a native read of a fallback owner sees an absent (empty) vector.
 /// - Same failure, same reason, in both modes: the checks that need only the input run first, in
-///   Solidity, in both modes. The checks that need the stored vector run on the fallback's data; on
-///   the native path, when the store call fails, the library decodes the stored vector from its
-///   pseudo-account's code (`extcodecopy`, the stored form of the spec) and runs the same checks,
-///   which revert with the exact reason; if they pass, the store failed for lack of gas (or a write
-///   in a static call): "VectorStore: store call failed".
+///   Solidity, in both modes, with one exception: natively, `addScaled`, `centroid`, `perceptron`,
+///   `dot` and `nearest` leave the per-element int128 check of x (a loop, ~90k gas at d = 1000) to
+///   the store, which refuses such elements by failing, and run it first on the failure path, so the
+///   reason and the order of checks are the fallback's (as VectorMath does). The checks that need
+///   the stored vector run on the fallback's data; on the native path, when the store call fails,
+///   the library decodes the stored vector from its pseudo-account's code (`extcodecopy`, the
+///   stored form of the spec) and runs the same checks, which revert with the exact reason; if they
+///   pass, the store failed for lack of gas (or a write in a static call): "VectorStore: store call
+///   failed".
+/// - Packed layout (`...Packed`: addScaled, centroid, perceptron, dot, nearest): `bytes` of 8-byte
+///   big-endian int64 elements go to the store as they are (layout 0x01); the fallback unpacks them
+///   (VectorMath.unpack) and runs the words function, so results and reasons are the same. NEAREST's
+///   ids travel packed too, so there each id must be below 2^63.
+/// - `perceptron` is the store's PERCEPTRON op (one mistake-driven step in one pass over the weights).
 /// - Arithmetic is exact as in the spec (unbounded intermediates, 512-bit and wider sums, truncating
 ///   division); only a stored element must fit its width and a returned scalar int256.
 ///
 /// Failure reasons (both modes, in the order checked):
-///   input: "VectorStore: bad width", "VectorStore: zero divisor", "VectorStore: vector too long",
+///   input: "VectorStore: bad packed length" (packed input not a multiple of 8 bytes; first),
+///   "VectorStore: bad width", "VectorStore: zero divisor", "VectorStore: bad label" (perceptron:
+///   label not 0 or 1), "VectorStore: vector too long",
 ///   "VectorStore: length mismatch" (indices vs values), "VectorStore: no ids",
-///   "VectorStore: id out of range" (NEAREST ids must be below 2^127),
+///   "VectorStore: id out of range" (NEAREST ids must be below 2^127, 2^63 when packed),
 ///   "VectorStore: element out of range" (an input element outside int128),
 ///   "VectorStore: element does not fit" (SET: an element outside the width);
 ///   stored: "VectorStore: owner has no vectors" (fallback only), "VectorStore: no such vector"
@@ -65,6 +78,9 @@ library VectorStore {
     uint8 private constant SPARSEADD = 0x07;
     uint8 private constant SPARSEDOT = 0x08;
     uint8 private constant LENGTH = 0x09;
+    uint8 private constant PERCEPTRON = 0x0a;
+    uint8 private constant WORDS = 0x00;
+    uint8 private constant PACKED = 0x01;
 
     string private constant FAILED = "VectorStore: store call failed";
     string private constant UNAVAILABLE = "VectorStore: store unavailable";
@@ -80,6 +96,8 @@ library VectorStore {
     string private constant ABSENT = "VectorStore: no such vector";
     string private constant BAD_INDEX = "VectorStore: index out of range";
     string private constant OVERFLOW = "VectorStore: overflow";
+    string private constant BAD_PACKED = "VectorStore: bad packed length";
+    string private constant BAD_LABEL = "VectorStore: bad label";
 
     /// A stored vector as the checks see it (fallback storage, or the store's pseudo-account).
     struct Stored {
@@ -105,29 +123,30 @@ library VectorStore {
             return;
         }
         uint256 start = _alloc(98 + 32 * v.length);
-        uint256 p = _head(start, SET);
-        p = _word(p, uint256(id));
-        p = _word(p, width);
-        p = _vec(p, v);
+        uint256 p = _head(start, WORDS, SET);
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putWord(p, width);
+        p = VectorMath._putVec(p, v);
         if (!_write(start, p)) revert(FAILED); // every rule was checked above
     }
 
     /// @notice v_i += trunc(x_i·rate / scale).
     function addScaled(bytes32 id, int256 rate, uint256 scale, int256[] memory x, bool native) internal {
         if (scale == 0) revert(ZERO_DIVISOR);
-        _checkInput(x);
         if (!native) {
+            _checkInput(x);
             Stored memory s = _loadOwn(id);
             _save(id, s.width, _addScaled(s, rate, scale, x));
             return;
         }
         uint256 start = _alloc(130 + 32 * x.length);
-        uint256 p = _head(start, ADDSCALED);
-        p = _word(p, uint256(id));
-        p = _word(p, uint256(rate));
-        p = _word(p, scale);
-        p = _vec(p, x);
+        uint256 p = _head(start, WORDS, ADDSCALED);
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putWord(p, uint256(rate));
+        p = VectorMath._putWord(p, scale);
+        p = VectorMath._putVec(p, x);
         if (!_write(start, p)) {
+            _checkInput(x);
             _addScaled(_loadStore(address(this), id), rate, scale, x);
             revert(FAILED);
         }
@@ -135,18 +154,19 @@ library VectorStore {
 
     /// @notice v_i = trunc((v_i·n + x_i) / (n + 1)).
     function centroid(bytes32 id, uint256 n, int256[] memory x, bool native) internal {
-        _checkInput(x);
         if (!native) {
+            _checkInput(x);
             Stored memory s = _loadOwn(id);
             _save(id, s.width, _centroid(s, n, x));
             return;
         }
         uint256 start = _alloc(98 + 32 * x.length);
-        uint256 p = _head(start, CENTROID);
-        p = _word(p, uint256(id));
-        p = _word(p, n);
-        p = _vec(p, x);
+        uint256 p = _head(start, WORDS, CENTROID);
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putWord(p, n);
+        p = VectorMath._putVec(p, x);
         if (!_write(start, p)) {
+            _checkInput(x);
             _centroid(_loadStore(address(this), id), n, x);
             revert(FAILED);
         }
@@ -169,9 +189,9 @@ library VectorStore {
     function get(address owner, bytes32 id, bool native) internal view returns (int256[] memory out) {
         if (!native) return _read(owner, id);
         uint256 start = _alloc(66);
-        uint256 p = _head(start, GET);
-        p = _word(p, uint256(uint160(owner)));
-        p = _word(p, uint256(id));
+        uint256 p = _head(start, WORDS, GET);
+        p = VectorMath._putWord(p, uint256(uint160(owner)));
+        p = VectorMath._putWord(p, uint256(id));
         bool ok;
         bool wellFormed;
         assembly ("memory-safe") {
@@ -197,9 +217,9 @@ library VectorStore {
             return abi.decode(ret, (uint256));
         }
         uint256 start = _alloc(66);
-        uint256 p = _head(start, LENGTH);
-        p = _word(p, uint256(uint160(owner)));
-        p = _word(p, uint256(id));
+        uint256 p = _head(start, WORDS, LENGTH);
+        p = VectorMath._putWord(p, uint256(uint160(owner)));
+        p = VectorMath._putWord(p, uint256(id));
         (bool ok, uint256 r) = _scalar(start, p);
         if (!ok) revert(FAILED);
         return r;
@@ -207,15 +227,18 @@ library VectorStore {
 
     /// @notice Σ v_i·x_i.
     function dot(address owner, bytes32 id, int256[] memory x, bool native) internal view returns (int256) {
-        _checkInput(x);
-        if (!native) return _dot(_read(owner, id), x);
+        if (!native) {
+            _checkInput(x);
+            return _dot(_read(owner, id), x);
+        }
         uint256 start = _alloc(98 + 32 * x.length);
-        uint256 p = _head(start, DOT);
-        p = _word(p, uint256(uint160(owner)));
-        p = _word(p, uint256(id));
-        p = _vec(p, x);
+        uint256 p = _head(start, WORDS, DOT);
+        p = VectorMath._putWord(p, uint256(uint160(owner)));
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putVec(p, x);
         (bool ok, uint256 r) = _scalar(start, p);
         if (!ok) {
+            _checkInput(x);
             _dot(_loadStore(owner, id).v, x);
             revert(FAILED);
         }
@@ -227,33 +250,27 @@ library VectorStore {
     function nearest(address owner, uint256 divisor, bytes32[] memory ids, int256[] memory x, bool native)
         internal view returns (uint256)
     {
-        if (divisor == 0) revert(ZERO_DIVISOR);
-        if (ids.length > MAX_LENGTH) revert(TOO_LONG);
-        if (ids.length == 0) revert(NO_IDS);
-        for (uint256 j; j < ids.length; ++j) {
-            if (uint256(ids[j]) >= 1 << 127) revert(BAD_ID);
-        }
-        _checkInput(x);
+        _checkNearest(divisor, ids);
         if (!native) {
+            _checkInput(x);
             int256[][] memory vs = new int256[][](ids.length);
             for (uint256 j; j < ids.length; ++j) vs[j] = _read(owner, ids[j]);
             return _nearest(vs, divisor, x);
         }
         uint256 start = _alloc(130 + 32 * (ids.length + x.length));
-        uint256 p = _head(start, NEAREST);
-        p = _word(p, uint256(uint160(owner)));
-        p = _word(p, divisor);
+        uint256 p = _head(start, WORDS, NEAREST);
+        p = VectorMath._putWord(p, uint256(uint160(owner)));
+        p = VectorMath._putWord(p, divisor);
         assembly ("memory-safe") {
             let size := add(0x20, shl(5, mload(ids)))
             mcopy(p, ids, size)
             p := add(p, size)
         }
-        p = _vec(p, x);
+        p = VectorMath._putVec(p, x);
         (bool ok, uint256 r) = _scalar(start, p);
         if (!ok) {
-            int256[][] memory vs = new int256[][](ids.length);
-            for (uint256 j; j < ids.length; ++j) vs[j] = _loadStore(owner, ids[j]).v;
-            _nearest(vs, divisor, x);
+            _checkInput(x);
+            _nearest(_loadStores(owner, ids), divisor, x);
             revert(FAILED);
         }
         return r;
@@ -272,6 +289,174 @@ library VectorStore {
         return _sparseDotOp(owner, id, idx, vals, true, native);
     }
 
+    // ------------------------------------------------------------------ the perceptron step
+
+    /// @notice One mistake-driven perceptron step on the caller's vector `id` (the store's
+    ///         PERCEPTRON, one pass over the stored weights): returns 1 if bias + Σ v_i·x_i > 0
+    ///         (v before the call), else 0; only when that differs from `label` (0 or 1),
+    ///         v_i += trunc(x_i·r / scale) with r = rate for label 1, −rate for label 0.
+    function perceptron(bytes32 id, int256 bias, int256 rate, uint256 scale, uint256 label, int256[] memory x, bool native)
+        internal returns (uint256 prediction)
+    {
+        _checkPerceptron(scale, label);
+        if (!native) {
+            _checkInput(x);
+            return _perceptronOwn(id, bias, rate, scale, label, x);
+        }
+        uint256 start = _alloc(194 + 32 * x.length);
+        uint256 p = _perceptronHead(start, WORDS, id, bias, rate, scale, label);
+        p = VectorMath._putVec(p, x);
+        bool ok;
+        (ok, prediction) = _perceptronCall(start, p);
+        if (!ok) {
+            _checkInput(x);
+            _perceptron(_loadStore(address(this), id), bias, rate, scale, label, x);
+            revert(FAILED);
+        }
+    }
+
+    // ------------------------------------------------------------------ packed layout
+
+    // The `...Packed` functions take `bytes` of 8-byte big-endian int64 elements (the packed layout)
+    // and are the word functions' equivalents: natively the bytes go to the store as they are, the
+    // fallback unpacks them and runs the words path, with the same results and reasons. First
+    // check, both modes: a length not a multiple of 8 reverts "VectorStore: bad packed length".
+
+    /// @notice `addScaled` with x packed.
+    function addScaledPacked(bytes32 id, int256 rate, uint256 scale, bytes memory x, bool native) internal {
+        _checkPacked(x);
+        if (!native) return addScaled(id, rate, scale, VectorMath.unpack(x), false);
+        if (scale == 0) revert(ZERO_DIVISOR);
+        uint256 start = _alloc(130 + x.length);
+        uint256 p = _head(start, PACKED, ADDSCALED);
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putWord(p, uint256(rate));
+        p = VectorMath._putWord(p, scale);
+        p = VectorMath._putPacked(p, x);
+        if (!_write(start, p)) {
+            _addScaled(_loadStore(address(this), id), rate, scale, VectorMath.unpack(x));
+            revert(FAILED);
+        }
+    }
+
+    /// @notice `centroid` with x packed.
+    function centroidPacked(bytes32 id, uint256 n, bytes memory x, bool native) internal {
+        _checkPacked(x);
+        if (!native) return centroid(id, n, VectorMath.unpack(x), false);
+        uint256 start = _alloc(98 + x.length);
+        uint256 p = _head(start, PACKED, CENTROID);
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putWord(p, n);
+        p = VectorMath._putPacked(p, x);
+        if (!_write(start, p)) {
+            _centroid(_loadStore(address(this), id), n, VectorMath.unpack(x));
+            revert(FAILED);
+        }
+    }
+
+    /// @notice `perceptron` with x packed.
+    function perceptronPacked(bytes32 id, int256 bias, int256 rate, uint256 scale, uint256 label, bytes memory x, bool native)
+        internal returns (uint256)
+    {
+        _checkPacked(x);
+        if (!native) return perceptron(id, bias, rate, scale, label, VectorMath.unpack(x), false);
+        _checkPerceptron(scale, label);
+        uint256 start = _alloc(194 + x.length);
+        uint256 p = _perceptronHead(start, PACKED, id, bias, rate, scale, label);
+        p = VectorMath._putPacked(p, x);
+        (bool ok, uint256 prediction) = _perceptronCall(start, p);
+        if (!ok) {
+            _perceptron(_loadStore(address(this), id), bias, rate, scale, label, VectorMath.unpack(x));
+            revert(FAILED);
+        }
+        return prediction;
+    }
+
+    /// @notice `dot` with x packed.
+    function dotPacked(address owner, bytes32 id, bytes memory x, bool native) internal view returns (int256) {
+        _checkPacked(x);
+        if (!native) return dot(owner, id, VectorMath.unpack(x), false);
+        uint256 start = _alloc(98 + x.length);
+        uint256 p = _head(start, PACKED, DOT);
+        p = VectorMath._putWord(p, uint256(uint160(owner)));
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putPacked(p, x);
+        (bool ok, uint256 r) = _scalar(start, p);
+        if (!ok) {
+            _dot(_loadStore(owner, id).v, VectorMath.unpack(x));
+            revert(FAILED);
+        }
+        return int256(r);
+    }
+
+    /// @notice `nearest` with x packed. The ids travel packed too, as int64 elements: each must be
+    ///         below 2^63 ("VectorStore: id out of range").
+    function nearestPacked(address owner, uint256 divisor, bytes32[] memory ids, bytes memory x, bool native)
+        internal view returns (uint256)
+    {
+        _checkPacked(x);
+        _checkNearest(divisor, ids);
+        for (uint256 j; j < ids.length; ++j) {
+            if (uint256(ids[j]) >= 1 << 63) revert(BAD_ID);
+        }
+        if (!native) return nearest(owner, divisor, ids, VectorMath.unpack(x), false);
+        uint256 start = _alloc(130 + 8 * ids.length + x.length);
+        uint256 p = _head(start, PACKED, NEAREST);
+        p = VectorMath._putWord(p, uint256(uint160(owner)));
+        p = VectorMath._putWord(p, divisor);
+        p = VectorMath._putWord(p, ids.length);
+        for (uint256 j; j < ids.length; ++j) {
+            uint256 id = uint256(ids[j]);
+            assembly ("memory-safe") { mstore(p, shl(192, id)) }
+            p += 8;
+        }
+        p = VectorMath._putPacked(p, x);
+        (bool ok, uint256 r) = _scalar(start, p);
+        if (!ok) {
+            _nearest(_loadStores(owner, ids), divisor, VectorMath.unpack(x));
+            revert(FAILED);
+        }
+        return r;
+    }
+
+    // ------------------------------------------------------------------ the two paths of the perceptron step
+
+    function _perceptronOwn(bytes32 id, int256 bias, int256 rate, uint256 scale, uint256 label, int256[] memory x)
+        private returns (uint256 prediction)
+    {
+        Stored memory s = _loadOwn(id);
+        int256[] memory out;
+        (prediction, out) = _perceptron(s, bias, rate, scale, label, x);
+        if (prediction != label) _save(id, s.width, out);
+    }
+
+    function _perceptronHead(uint256 start, uint8 layout, bytes32 id, int256 bias, int256 rate, uint256 scale, uint256 label)
+        private pure returns (uint256 p)
+    {
+        p = _head(start, layout, PERCEPTRON);
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putWord(p, uint256(bias));
+        p = VectorMath._putWord(p, uint256(rate));
+        p = VectorMath._putWord(p, scale);
+        p = VectorMath._putWord(p, label);
+    }
+
+    /// The PERCEPTRON write of the input [start, end): false when the store fails (the caller finds
+    /// the reason); reverts "store unavailable" when 0x0510 answers nothing.
+    function _perceptronCall(uint256 start, uint256 end) private returns (bool ok, uint256 prediction) {
+        uint256 size;
+        assembly ("memory-safe") {
+            ok := call(gas(), 0x0510, 0, start, sub(end, start), 0, 0)
+            size := returndatasize()
+            if eq(size, 0x20) {
+                returndatacopy(0, 0, 0x20)
+                prediction := mload(0)
+            }
+            mstore(0x40, start)
+        }
+        if (ok && size != 32) revert(UNAVAILABLE);
+    }
+
     // ------------------------------------------------------------------ the two paths of the sparse ops
 
     function _sparseAdd(bytes32 id, int256 delta, uint256[] memory idx, int256[] memory vals, bool hasValues, bool native)
@@ -284,12 +469,12 @@ library VectorStore {
             return;
         }
         uint256 start = _alloc(162 + 32 * (idx.length + vals.length));
-        uint256 p = _head(start, SPARSEADD);
-        p = _word(p, uint256(id));
-        p = _word(p, uint256(delta));
-        p = _word(p, hasValues ? 1 : 0);
-        p = _uvec(p, idx);
-        if (hasValues) p = _vec(p, vals);
+        uint256 p = _head(start, WORDS, SPARSEADD);
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putWord(p, uint256(delta));
+        p = VectorMath._putWord(p, hasValues ? 1 : 0);
+        p = VectorMath._putUVec(p, idx);
+        if (hasValues) p = VectorMath._putVec(p, vals);
         if (!_write(start, p)) {
             _sparseAddCompute(_loadStore(address(this), id), delta, idx, vals, hasValues);
             revert(FAILED);
@@ -302,12 +487,12 @@ library VectorStore {
         _checkSparseInput(idx, vals, hasValues);
         if (!native) return _sparseDot(_read(owner, id), idx, vals, hasValues);
         uint256 start = _alloc(162 + 32 * (idx.length + vals.length));
-        uint256 p = _head(start, SPARSEDOT);
-        p = _word(p, uint256(uint160(owner)));
-        p = _word(p, uint256(id));
-        p = _word(p, hasValues ? 1 : 0);
-        p = _uvec(p, idx);
-        if (hasValues) p = _vec(p, vals);
+        uint256 p = _head(start, WORDS, SPARSEDOT);
+        p = VectorMath._putWord(p, uint256(uint160(owner)));
+        p = VectorMath._putWord(p, uint256(id));
+        p = VectorMath._putWord(p, hasValues ? 1 : 0);
+        p = VectorMath._putUVec(p, idx);
+        if (hasValues) p = VectorMath._putVec(p, vals);
         (bool ok, uint256 r) = _scalar(start, p);
         if (!ok) {
             _sparseDot(_loadStore(owner, id).v, idx, vals, hasValues);
@@ -354,6 +539,26 @@ library VectorStore {
         if (width != 8 && width != 16 && width != 32) revert(BAD_WIDTH);
         if (width == 8) _checkInput(v, 8);
         else _checkInput(v); // int128 fits 16 and 32 bytes
+    }
+
+    function _checkNearest(uint256 divisor, bytes32[] memory ids) private pure {
+        if (divisor == 0) revert(ZERO_DIVISOR);
+        if (ids.length > MAX_LENGTH) revert(TOO_LONG);
+        if (ids.length == 0) revert(NO_IDS);
+        for (uint256 j; j < ids.length; ++j) {
+            if (uint256(ids[j]) >= 1 << 127) revert(BAD_ID);
+        }
+    }
+
+    function _checkPerceptron(uint256 scale, uint256 label) private pure {
+        if (scale == 0) revert(ZERO_DIVISOR);
+        if (label > 1) revert(BAD_LABEL);
+    }
+
+    /// A packed input: whole 8-byte elements, at most MAX_LENGTH of them (int64 elements are in int128).
+    function _checkPacked(bytes memory x) private pure {
+        if (x.length % 8 != 0) revert(BAD_PACKED);
+        if (x.length / 8 > MAX_LENGTH) revert(TOO_LONG);
     }
 
     function _checkSparseInput(uint256[] memory idx, int256[] memory vals, bool hasValues) private pure {
@@ -484,6 +689,12 @@ library VectorStore {
     }
 
     function _dot(int256[] memory v, int256[] memory x) private pure returns (int256) {
+        (uint256 hi, uint256 lo) = _dot512(v, x);
+        return _result(hi, lo);
+    }
+
+    /// Σ v_i·x_i as signed 512 bits (hi, lo), exact.
+    function _dot512(int256[] memory v, int256[] memory x) private pure returns (uint256 hi, uint256 lo) {
         if (v.length != x.length) revert(MISMATCH);
         {
             // Fast path, stored elements in int128 (always for widths 8 and 16): products of int128
@@ -506,15 +717,30 @@ library VectorStore {
                     slo := next
                 }
             }
-            if (wide == 0) return _result(uint256(shi), slo);
+            if (wide == 0) return (uint256(shi), slo);
         }
-        uint256 hi;
-        uint256 lo;
         for (uint256 i; i < v.length; ++i) {
             (uint256 phi, uint256 plo) = _mul(v[i], x[i]);
             (hi, lo) = _add512(hi, lo, phi, plo);
         }
-        return _result(hi, lo);
+    }
+
+    /// The perceptron step on a stored vector: the prediction (1 if bias + Σ v_i·x_i > 0), and the
+    /// updated vector when it differs from `label` (unchanged `s.v` otherwise).
+    function _perceptron(Stored memory s, int256 bias, int256 rate, uint256 scale, uint256 label, int256[] memory x)
+        private pure returns (uint256 prediction, int256[] memory out)
+    {
+        _present(s, x.length);
+        (uint256 hi, uint256 lo) = _dot512(s.v, x);
+        (hi, lo) = _add(hi, lo, bias);
+        prediction = int256(hi) > 0 || (hi == 0 && lo != 0) ? 1 : 0;
+        if (prediction == label) return (prediction, s.v);
+        if (label == 1) return (prediction, _addScaled(s, rate, scale, x));
+        if (rate != type(int256).min) return (prediction, _addScaled(s, -rate, scale, x));
+        // trunc(x·(−rate)/scale) = trunc((−x)·rate/scale), and −x_i never overflows (x in int128)
+        int256[] memory negated = new int256[](x.length);
+        for (uint256 i; i < x.length; ++i) negated[i] = -x[i];
+        return (prediction, _addScaled(s, rate, scale, negated));
     }
 
     function _sparseDot(int256[] memory v, uint256[] memory idx, int256[] memory vals, bool hasValues)
@@ -794,6 +1020,11 @@ library VectorStore {
         }
     }
 
+    function _loadStores(address owner, bytes32[] memory ids) private view returns (int256[][] memory vs) {
+        vs = new int256[][](ids.length);
+        for (uint256 j; j < ids.length; ++j) vs[j] = _loadStore(owner, ids[j]).v;
+    }
+
     // ------------------------------------------------------------------ native plumbing
 
     function _alloc(uint256 size) private pure returns (uint256 start) {
@@ -803,34 +1034,13 @@ library VectorStore {
         }
     }
 
-    /// layout 0x00 (words), then the op byte
-    function _head(uint256 p, uint8 op) private pure returns (uint256) {
+    /// the layout byte, then the op byte
+    function _head(uint256 p, uint8 layout, uint8 op) private pure returns (uint256) {
         assembly ("memory-safe") {
-            mstore8(p, 0)
+            mstore8(p, layout)
             mstore8(add(p, 1), op)
         }
         return p + 2;
-    }
-
-    function _word(uint256 p, uint256 value) private pure returns (uint256) {
-        assembly ("memory-safe") { mstore(p, value) }
-        return p + 32;
-    }
-
-    function _vec(uint256 p, int256[] memory v) private pure returns (uint256 end) {
-        assembly ("memory-safe") {
-            let size := add(0x20, shl(5, mload(v)))
-            mcopy(p, v, size)
-            end := add(p, size)
-        }
-    }
-
-    function _uvec(uint256 p, uint256[] memory v) private pure returns (uint256 end) {
-        assembly ("memory-safe") {
-            let size := add(0x20, shl(5, mload(v)))
-            mcopy(p, v, size)
-            end := add(p, size)
-        }
     }
 
     /// A write: false when the store fails; reverts "store unavailable" when 0x0510 answers nothing.

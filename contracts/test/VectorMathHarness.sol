@@ -178,6 +178,10 @@ contract VectorMathHarness is VectorMathUser {
         return VectorMath.nearestPacked(x, centroids, k, divisor, native);
     }
 
+    function normPacked(bytes calldata x, bool native) external view returns (uint256) {
+        return VectorMath.normPacked(x, native);
+    }
+
     function argmaxPacked(bytes calldata x, bool native) external view returns (uint256) {
         return VectorMath.argmaxPacked(x, native);
     }

@@ -68,4 +68,36 @@ contract VectorStoreHarness is VectorStoreUser {
     {
         return VectorStore.sparseDot(owner, id, idx, vals, NATIVE);
     }
+
+    function perceptron(bytes32 id, int256 bias, int256 rate, uint256 scale, uint256 label, int256[] memory x)
+        external returns (uint256)
+    {
+        return VectorStore.perceptron(id, bias, rate, scale, label, x, NATIVE);
+    }
+
+    // ---------------------------------------------------------------- packed layout
+
+    function addScaledPacked(bytes32 id, int256 rate, uint256 scale, bytes calldata x) external {
+        VectorStore.addScaledPacked(id, rate, scale, x, NATIVE);
+    }
+
+    function centroidPacked(bytes32 id, uint256 n, bytes calldata x) external {
+        VectorStore.centroidPacked(id, n, x, NATIVE);
+    }
+
+    function perceptronPacked(bytes32 id, int256 bias, int256 rate, uint256 scale, uint256 label, bytes calldata x)
+        external returns (uint256)
+    {
+        return VectorStore.perceptronPacked(id, bias, rate, scale, label, x, NATIVE);
+    }
+
+    function dotPacked(address owner, bytes32 id, bytes calldata x) external view returns (int256) {
+        return VectorStore.dotPacked(owner, id, x, NATIVE);
+    }
+
+    function nearestPacked(address owner, uint256 divisor, bytes32[] memory ids, bytes calldata x)
+        external view returns (uint256)
+    {
+        return VectorStore.nearestPacked(owner, divisor, ids, x, NATIVE);
+    }
 }
