@@ -11,6 +11,9 @@ import signal
 import sys
 from importlib.metadata import version
 
+from contracts.bindings.cli import add_parser as add_model_parser
+from contracts.bindings.cli import run as run_model
+
 from .accounts import DEFAULT_MNEMONIC
 from .chain import Chain
 from .errors import ChainError
@@ -86,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "block; writes docs/gas-schedule.md, docs/gas-schedule.png, bench/results/gas-schedule.json.",
     )
     calibration.add_argument("--quick", action="store_true", help="sizes up to 1,024 only, no files written")
+
+    add_model_parser(commands)
     return parser
 
 
@@ -103,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.precompiles import main as calibrate
 
         return calibrate(["--quick"] if args.quick else [])
+    if args.command == "model":
+        return run_model(args)
     return 2
 
 
