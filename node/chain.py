@@ -42,7 +42,9 @@ from .blocks import (
     TransactionReceipt,
 )
 from .errors import ChainError, ExecutionFailed, InvalidRequest, TransactionRejected, UnknownBlock
-from .execution import CallRequest, CallResult, estimate_gas, execute_call, minimum_gas, request_minimum_gas
+from .execution import (
+    CallRequest, CallResult, estimate_gas, execute_call, initcode_too_large, minimum_gas, request_minimum_gas,
+)
 from .genesis import Genesis
 from .store import StateOverlay, Store, WriteSet, number_key, pack, unpack
 from .txpool import TxPool
@@ -534,6 +536,9 @@ class Chain:
                 f"max priority fee per gas higher than max fee per gas: "
                 f"maxPriorityFeePerGas {tx.max_priority_fee}, maxFeePerGas {tx.max_fee}"
             )
+        too_large = initcode_too_large(tx)
+        if too_large:
+            raise TransactionRejected(too_large)
         minimum = minimum_gas(tx, self._calldata_floor)
         if tx.gas < minimum:
             raise TransactionRejected(f"intrinsic gas too low: gas {tx.gas}, minimum needed {minimum}")

@@ -93,6 +93,9 @@ def execute_call(
         gas = min(gas, max(0, state.get_balance(sender) - request.value) // price)
     nonce = request.nonce if request.nonce is not None else state.get_nonce(sender)
     tx = SpoofTransaction(_unsigned(vm_class, chain_id, request, nonce, gas, max_fee, priority_fee), from_=sender)
+    too_large = initcode_too_large(tx)
+    if too_large:
+        raise ExecutionFailed(too_large)
     minimum = minimum_gas(tx, calldata_floor)
     if gas < minimum and request.gas is not None:
         raise ExecutionFailed(f"intrinsic gas too low: gas {gas}, minimum needed {minimum}")
@@ -132,6 +135,17 @@ def describe_failure(computation: ComputationAPI, output: bytes) -> str:
         reason = revert_reason(output)
         return f"execution reverted: {reason}" if reason else "execution reverted"
     return error_message(computation.error)
+
+
+MAX_INITCODE_SIZE = 49_152  # EIP-3860 (every fork this node runs is Shanghai or later)
+
+
+def initcode_too_large(tx: object) -> str | None:
+    """geth's reason for a creation whose init code is over EIP-3860's limit, else None."""
+    size = len(tx.data)  # type: ignore[attr-defined]
+    if not tx.to and size > MAX_INITCODE_SIZE:  # type: ignore[attr-defined]
+        return f"max initcode size exceeded: code size {size}, limit {MAX_INITCODE_SIZE}"
+    return None
 
 
 def minimum_gas(tx: object, calldata_floor: bool) -> int:

@@ -165,3 +165,17 @@ def test_send_transaction_fills_fields_and_refuses_unknown_senders(chain, alice,
     stranger = b"\x42" * 20
     with pytest.raises(TransactionRejected, match="not a dev account and not impersonated"):
         chain.send_transaction(stranger, bob.address, value=1)
+
+
+def test_init_code_over_the_eip3860_limit_is_refused_with_geths_reason(chain, alice):
+    from node.errors import ExecutionFailed
+    from node.execution import CallRequest
+
+    reason = "max initcode size exceeded: code size 49153, limit 49152"
+    code = b"\x00" * 49_153
+    with pytest.raises(TransactionRejected, match=reason):
+        chain.send_transaction(alice.address, data=code, gas=16_000_000)
+    for run in (chain.call, chain.estimate_gas):
+        with pytest.raises(ExecutionFailed, match=reason):
+            run(CallRequest(sender=alice.address, data=code))
+    assert chain.call(CallRequest(sender=alice.address, data=code[:-1])).success  # at the limit: fine
