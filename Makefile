@@ -32,11 +32,12 @@ test: install
 contracts: node_modules/.installed
 	node contracts/build.js
 
-# Figures for docs/: node core, JSON-RPC throughput, and the precompiles' gas calibration.
+# Figures for docs/: node core, JSON-RPC throughput, the precompiles' gas calibration, SUM gas.
 bench: install
 	$(BIN)/python bench/node_core.py
 	$(BIN)/python bench/rpc_throughput.py
 	$(BIN)/sumchain bench precompiles
+	$(BIN)/python bench/sum_gas.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis
