@@ -24,7 +24,8 @@ from node.proofs import get_proof
 from vm.precompiles import ML_PRECOMPILES, reference
 from vm.precompiles.encoding import PACKED, WORDS, encode_input
 from vm.precompiles.store import (
-    GAS_PER_ADDED_BYTE, GAS_PER_EXTRA_VECTOR, GAS_PER_PERCEPTRON_REWRITE, STORE_GAS, VSTORE_ADDRESS,
+    GAS_PER_ADDED_BYTE, GAS_PER_EXTRA_VECTOR, GAS_PER_PERCEPTRON_REWRITE, PERCEPTRON_REWRITE_BASE, STORE_GAS,
+    VSTORE_ADDRESS,
     vector_address, vstore,
 )
 from vm.precompiles.store_reference import StoreFailure, VectorStoreModel
@@ -491,7 +492,7 @@ def test_gas_is_base_plus_per_element_plus_growth(chain, alice, user_a):
         _exact_cost(chain, user_a, op_input(PERCEPTRON, [1, 0, 0, 1, 1], [[1, 1, 1]], layout),
                     price("VSTORE_PERCEPTRON", 6))
         _exact_cost(chain, user_a, op_input(PERCEPTRON, [1, 0, 0, 1, 0], [[1, 1, 1]], layout),
-                    price("VSTORE_PERCEPTRON", 6) + GAS_PER_PERCEPTRON_REWRITE * 3)
+                    price("VSTORE_PERCEPTRON", 6) + PERCEPTRON_REWRITE_BASE + GAS_PER_PERCEPTRON_REWRITE * 3)
 
 
 # ---------------------------------------------------------------------------- against the model
@@ -611,3 +612,35 @@ def test_random_op_sequences_match_the_model(dev_genesis, store_user_code):
         run()
     finally:
         chain.close()
+
+
+def test_perceptron_step_matches_the_model_on_wide_and_extreme_values(chain, alice, user_a):
+    """PERCEPTRON's int64 fast path and its exact fallback agree with the model (d up to 300)."""
+    import random
+
+    rng = random.Random(5)
+    extremes = [2**63 - 1, -(2**63), 10**9, -(10**9), 0, 1, -1]
+    for case in range(24):
+        width = (8, 16, 32)[case % 3]
+        layout = LAYOUTS[case % 2]
+        d = rng.choice([1, 7, 300])
+        wide = 2**126 if layout == WORDS and width > 8 else 2**62  # stored values beyond int64: the exact path
+        w = [rng.choice([rng.randrange(-wide, wide), rng.choice(extremes), rng.randrange(-(10**9), 10**9)])
+             for _ in range(d)]
+        w = [max(-(2 ** (8 * width - 1)), min(2 ** (8 * width - 1) - 1, value)) for value in w]
+        x = [rng.choice([rng.randrange(-(2**63), 2**63), rng.choice(extremes), rng.randrange(-(10**9), 10**9)])
+             for _ in range(d)]
+        params = [rng.choice([0, 5, -(10**20), 2**100]), rng.choice([1, 10**9, -7, 2**80, 2**63]),
+                  rng.choice([1, 10**9, 3, 2**70]), rng.choice([0, 1])]
+        model = VectorStoreModel()
+        model.set(user_a, 40 + case, width, w)
+        data = op_input(PERCEPTRON, [40 + case, *params], [x], layout)
+        write(chain, alice.address, user_a, set_input(40 + case, width, w))
+        try:
+            expected = model.run(user_a, data)
+        except StoreFailure:
+            assert attempt(chain, user_a, data) == (False, b"")
+            continue
+        assert attempt(chain, user_a, data) == (True, expected)
+        send(chain, alice.address, user_a, calldata("call(bytes)", data))
+        assert read(chain, user_a, 40 + case) == model.get(user_a, 40 + case)

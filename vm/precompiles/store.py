@@ -33,6 +33,7 @@ from typing import Callable
 from eth.abc import ComputationAPI
 from eth.exceptions import VMError, WriteProtection
 from eth_hash.auto import keccak
+import numpy as np
 
 from .encoding import (
     ELEMENT_BYTES,
@@ -44,6 +45,8 @@ from .encoding import (
     encode_vector,
 )
 from .gas import Gas
+from .ops import INT64_LIMIT, Vector, VectorReader, _ints, _is_array, _peak, _trunc_div
+from .ops import _dot as exact_dot
 from .reference import trunc_div
 
 # ---------------------------------------------------------------------------- gas
@@ -68,8 +71,9 @@ STORE_GAS: dict[str, Gas] = {
 # NEAREST: each stored vector it opens after the first (one more account read: measured
 # about 10 µs, priced like the table at 1.3 x ECRECOVER's gas per microsecond).
 GAS_PER_EXTRA_VECTOR = 600
-# PERCEPTRON: each stored element it rewrites when the prediction is wrong (measured: the step with
-# its rewrite takes 1.7x the time of the read-only pass, priced like ADDSCALED's share beyond DOT's).
+# PERCEPTRON's rewrite when the prediction is wrong: a state write (priced like ADDSCALED's base) and
+# each stored element (measured: the step with its rewrite takes about twice the read-only pass).
+PERCEPTRON_REWRITE_BASE = 2_800
 GAS_PER_PERCEPTRON_REWRITE = 34
 # Ethereum's code-deposit price, for each byte a write adds to the state (a new or longer vector).
 GAS_PER_ADDED_BYTE = 200
@@ -108,6 +112,14 @@ def encode_stored(width: int, values: list[int]) -> bytes:
     return bytes((MARKER, width)) + b"".join(value.to_bytes(width, "big", signed=True) for value in values)
 
 
+def encode_stored_array(width: int, values: np.ndarray) -> bytes:
+    """encode_stored for int64 values (they fit every width), sign-extended without a Python loop."""
+    words = np.empty((len(values), width // 8), dtype=">i8")
+    words[:, :-1] = (values >> 63)[:, None]
+    words[:, -1] = values
+    return bytes((MARKER, width)) + words.tobytes()
+
+
 def decode_elements(code: bytes, width: int) -> list[int]:
     return [int.from_bytes(code[i:i + width], "big", signed=True) for i in range(HEADER, len(code), width)]
 
@@ -134,6 +146,16 @@ class _Stored:
     def elements(self) -> list[int]:
         return decode_elements(self.code, self.width) if self.code else []
 
+    def array(self) -> Vector:
+        """The elements as an int64 array when every one fits int64 (always at width 8), else a list."""
+        if not self.code:
+            return np.zeros(0, dtype=np.int64)
+        words = np.frombuffer(self.code, dtype=">i8", offset=HEADER).reshape(self.length, self.width // 8)
+        low = words[:, -1].astype(np.int64)
+        if self.width == 8 or (words[:, :-1] == (low >> 63)[:, None]).all():
+            return low
+        return self.elements()
+
 
 # ---------------------------------------------------------------------------- the precompile
 def vstore(computation: ComputationAPI) -> ComputationAPI:
@@ -157,7 +179,7 @@ def vstore(computation: ComputationAPI) -> ComputationAPI:
         n_input = max(0, len(data) - 2 - WORD * (op.params + vectors)) // size
         price = STORE_GAS[op.name]
         computation.consume_gas(price.base + price.per_element * n_input, reason=f"{op.name} precompile")
-        reader = Reader(data)
+        reader = VectorReader(data)
         reader.byte()  # the op
         op.handler(computation, reader)
     except PrecompileInputError as error:
@@ -373,14 +395,15 @@ def _sparse_dot(computation: ComputationAPI, reader: Reader) -> None:
 
 
 # ---- PERCEPTRON: id, bias (int), rate (int), scale (uint >= 1), label (0 or 1); x -> uint256 prediction
-def _perceptron(computation: ComputationAPI, reader: Reader) -> None:
+def _perceptron(computation: ComputationAPI, reader: VectorReader) -> None:
     """One mistake-driven perceptron step in one pass over the stored weights v.
 
     prediction = 1 if bias + Σ v_i·x_i > 0 else 0 (with v as stored before the call). Only when
-    it differs from ``label``: v_i += trunc(x_i·r / scale), r = rate for label 1, −rate for label 0."""
+    it differs from ``label``: v_i += trunc(x_i·r / scale), r = rate for label 1, −rate for label 0.
+    Exact: int64 arrays where every bound is proven (ops.py's rules), Python ints otherwise."""
     vector_id = _id(reader)
     bias, rate, scale, label = reader.int(), reader.int(), reader.uint(), reader.uint()
-    x = reader.vector()
+    x = reader.array()
     reader.finish()
     if scale == 0:
         raise VectorStoreFailure("scale must be at least 1")
@@ -389,14 +412,22 @@ def _perceptron(computation: ComputationAPI, reader: Reader) -> None:
     address, stored = _load_own(computation, vector_id)
     _check_length(stored, len(x))
     _charge_stored(computation, "VSTORE_PERCEPTRON", stored.length)
-    v = stored.elements()
-    prediction = 1 if bias + sum(v_i * x_i for v_i, x_i in zip(v, x)) > 0 else 0
+    v = stored.array()
+    prediction = 1 if bias + exact_dot(v, x) > 0 else 0
     if prediction != label:
-        _charge_stored(computation, "VSTORE_PERCEPTRON", 0, GAS_PER_PERCEPTRON_REWRITE * stored.length)
-        step = rate if label else -rate
-        computation.state.set_code(
-            address, encode_stored(stored.width, [v_i + trunc_div(x_i * step, scale) for v_i, x_i in zip(v, x)]))
+        _charge_stored(computation, "VSTORE_PERCEPTRON", 0,
+                       PERCEPTRON_REWRITE_BASE + GAS_PER_PERCEPTRON_REWRITE * stored.length)
+        computation.state.set_code(address, _scaled_sum(stored.width, v, x, rate if label else -rate, scale))
     computation.output = encode_uint(prediction)
+
+
+def _scaled_sum(width: int, v: Vector, x: Vector, rate: int, scale: int) -> bytes:
+    """The stored form of v_i + trunc(x_i·rate / scale); in int64 only when no step can wrap."""
+    product_bound = _peak(x) * abs(rate) if _is_array(v, x) else INT64_LIMIT
+    if (abs(rate) < INT64_LIMIT and product_bound < INT64_LIMIT and scale < INT64_LIMIT
+            and _peak(v) + product_bound // scale < INT64_LIMIT):
+        return encode_stored_array(width, v + _trunc_div(x * np.int64(rate), scale))
+    return encode_stored(width, [v_i + trunc_div(x_i * rate, scale) for v_i, x_i in zip(_ints(v), _ints(x))])
 
 
 # ---- LENGTH: owner, id -> uint256 d (0 if absent)
