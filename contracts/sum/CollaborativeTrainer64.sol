@@ -72,13 +72,7 @@ contract CollaborativeTrainer64 is ITrainerForIncentive {
     function refund(int64[] calldata data, uint64 classification, uint256 addedTime) external {
         (uint256 ptr, uint256 size) = _copyWords(data);
         bytes32 key = _hashWords(ptr, size, classification, addedTime, msg.sender);
-        (uint256 claimableAmount, bool claimedBySubmitter, uint256 numClaims) =
-            dataHandler.handleRefund(msg.sender, key, classification, addedTime);
-        uint64 prediction = _predictWords(ptr, size);
-        uint256 amount = incentiveMechanism.handleRefund(
-            msg.sender, key, classification, addedTime, claimableAmount, claimedBySubmitter, prediction, numClaims
-        );
-        if (amount > 0) _pay(msg.sender, amount, "Paying the refund failed.");
+        _refund(key, classification, addedTime, _predictWords, ptr, size);
     }
 
     function report(int64[] calldata data, uint64 classification, uint256 addedTime, address originalAuthor) external {
@@ -111,13 +105,7 @@ contract CollaborativeTrainer64 is ITrainerForIncentive {
     function refundPacked(bytes calldata data, uint64 classification, uint256 addedTime) external {
         (uint256 ptr, uint256 size) = _copyPacked(data);
         bytes32 key = _hashPacked(ptr, size, classification, addedTime, msg.sender);
-        (uint256 claimableAmount, bool claimedBySubmitter, uint256 numClaims) =
-            dataHandler.handleRefund(msg.sender, key, classification, addedTime);
-        uint64 prediction = _predictPacked(ptr, size);
-        uint256 amount = incentiveMechanism.handleRefund(
-            msg.sender, key, classification, addedTime, claimableAmount, claimedBySubmitter, prediction, numClaims
-        );
-        if (amount > 0) _pay(msg.sender, amount, "Paying the refund failed.");
+        _refund(key, classification, addedTime, _predictPacked, ptr, size);
     }
 
     function reportPacked(bytes calldata data, uint64 classification, uint256 addedTime, address originalAuthor) external {
@@ -127,6 +115,23 @@ contract CollaborativeTrainer64 is ITrainerForIncentive {
     }
 
     // ---------------------------------------------------------------- shared steps
+
+    function _refund(
+        bytes32 key,
+        uint64 classification,
+        uint256 addedTime,
+        function(uint256, uint256) view returns (uint64) predictCopy,
+        uint256 ptr,
+        uint256 size
+    ) private {
+        (uint256 claimableAmount, bool claimedBySubmitter, uint256 numClaims) =
+            dataHandler.handleRefund(msg.sender, key, classification, addedTime);
+        uint64 prediction = predictCopy(ptr, size);
+        uint256 amount = incentiveMechanism.handleRefund(
+            msg.sender, key, classification, addedTime, claimableAmount, claimedBySubmitter, prediction, numClaims
+        );
+        if (amount > 0) _pay(msg.sender, amount, "Paying the refund failed.");
+    }
 
     function _report(
         bytes32 key,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+import {VectorMath} from "../../lib/VectorMath.sol";
 import {Ownable} from "../Ownable.sol";
 
 /// @title Classifier64: the public face every SUM classifier shares with the original framework.
@@ -40,6 +41,24 @@ abstract contract Classifier64 is Ownable {
 
     /// The number of samples of `data` whose prediction equals `labels[i]` (every classifier).
     function evaluateBatch(int64[][] calldata data, uint64[] calldata labels) external view virtual returns (uint256 numCorrect);
+
+    /// How many samples `predictOne` labels as `labels` says: the batch evaluation of models whose
+    /// `predict` is public (the comparison is one VCOUNTEQ natively).
+    function _numCorrect(
+        int64[][] calldata data,
+        uint64[] calldata labels,
+        function(int64[] calldata) view returns (uint64) predictOne,
+        bool native
+    ) internal view returns (uint256) {
+        require(data.length == labels.length, "The number of samples and labels must be the same.");
+        int256[] memory predictions = new int256[](data.length);
+        int256[] memory expected = new int256[](data.length);
+        for (uint256 s; s < data.length; ++s) {
+            predictions[s] = int256(uint256(predictOne(data[s])));
+            expected[s] = int256(uint256(labels[s]));
+        }
+        return VectorMath.countEqual(predictions, expected, native);
+    }
 
     /// Packed entries (8-byte big-endian int64 elements): dense models implement them, the others revert.
     function predictPacked(bytes calldata) external view virtual returns (uint64) {

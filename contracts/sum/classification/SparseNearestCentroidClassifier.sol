@@ -125,14 +125,7 @@ contract SparseNearestCentroidClassifier is Classifier64, VectorMathUser {
     function evaluateBatch(int64[][] calldata data, uint64[] calldata labels)
         external view override returns (uint256 numCorrect)
     {
-        require(data.length == labels.length, "The number of samples and labels must be the same.");
-        int256[] memory predictions = new int256[](data.length);
-        int256[] memory expected = new int256[](data.length);
-        for (uint256 s; s < data.length; ++s) {
-            predictions[s] = int256(uint256(predict(data[s])));
-            expected[s] = int256(uint256(labels[s]));
-        }
-        return VectorMath.countEqual(predictions, expected, VECTOR_PRECOMPILES);
+        return _numCorrect(data, labels, predict, VECTOR_PRECOMPILES);
     }
 
     function getNumSamples(uint256 classIndex) external view returns (uint64) {
