@@ -66,15 +66,16 @@ STORE_GAS: dict[str, Gas] = {
     "VSTORE_SPARSEADD": Gas(base=2_513, per_element=22),  # n = m idx (+ m vals) + d stored
     "VSTORE_SPARSEDOT": Gas(base=1_022, per_element=20),   # n = m idx (+ m vals) + m stored read
     "VSTORE_LENGTH": Gas(base=572, per_element=0),      # n = 0
-    "VSTORE_PERCEPTRON": Gas(base=3_000, per_element=16),  # n = d input + d stored, + the rewrite below
+    "VSTORE_PERCEPTRON": Gas(base=3_000, per_element=10),  # n = d input + d stored, + the rewrite below
 }
 # NEAREST: each stored vector it opens after the first (one more account read: measured
 # about 10 µs, priced like the table at 1.3 x ECRECOVER's gas per microsecond).
 GAS_PER_EXTRA_VECTOR = 600
-# PERCEPTRON's rewrite when the prediction is wrong: a state write (priced like ADDSCALED's base) and
-# each stored element (measured: the step with its rewrite takes about twice the read-only pass).
+# PERCEPTRON's rewrite when the prediction is wrong: a state write and each stored element. Both
+# PERCEPTRON prices measured as the table's: >= 1.3 x ECRECOVER's gas/us at d = 1 .. 32,768, read-only
+# and rewriting, on the slow exact path (int80-range weights).
 PERCEPTRON_REWRITE_BASE = 2_800
-GAS_PER_PERCEPTRON_REWRITE = 34
+GAS_PER_PERCEPTRON_REWRITE = 21
 # Ethereum's code-deposit price, for each byte a write adds to the state (a new or longer vector).
 GAS_PER_ADDED_BYTE = 200
 
