@@ -20,10 +20,12 @@ abstract contract IncentiveMechanism64 is Ownable, IIncentiveMechanism64 {
 
     /// The person who may take old deposits after ownerClaimWaitTimeS (not the trainer contract).
     address public modelOwner;
-    /// Both totals share a slot (adding data writes one slot for them); the getters below answer
-    /// uint256 as the original's public variables did.
-    uint128 private _totalSubmitted;
-    uint128 private _totalGoodDataCount;
+    /// The totals and the time of the last contribution share a slot, so adding data writes one slot
+    /// for them; the getters below answer uint256 as the original's public variables did.
+    uint96 private _totalSubmitted;
+    uint96 private _totalGoodDataCount;
+    /// When the last contribution was accepted (Stakeable64's deposit falls with the time since).
+    uint64 internal lastSubmissionTimeS;
     mapping(address => AddressStats) public addressStats;
 
     event ModelOwnershipTransferred(address indexed previousModelOwner, address indexed newModelOwner);
@@ -38,6 +40,7 @@ abstract contract IncentiveMechanism64 is Ownable, IIncentiveMechanism64 {
         ownerClaimWaitTimeS = _ownerClaimWaitTimeS;
         anyAddressClaimWaitTimeS = _anyAddressClaimWaitTimeS;
         modelOwner = msg.sender;
+        lastSubmissionTimeS = uint64(block.timestamp);
         emit ModelOwnershipTransferred(address(0), msg.sender);
     }
 
@@ -76,6 +79,7 @@ abstract contract IncentiveMechanism64 is Ownable, IIncentiveMechanism64 {
     function _recordSubmission(address contributor) internal {
         addressStats[contributor].numSubmitted += 1;
         _totalSubmitted += 1;
+        lastSubmissionTimeS = uint64(block.timestamp);
     }
 
     /// A refund the model agrees with: one more valid contribution for the author and the total.

@@ -11,7 +11,6 @@ import {IncentiveMechanism64} from "./IncentiveMechanism64.sol";
 ///         owner, after anyAddressClaimWaitTimeS anyone, takes what is left.
 contract Stakeable64 is IncentiveMechanism64 {
     uint80 public immutable costWeight;
-    uint256 public lastUpdateTimeS;
 
     event Refund(address recipient, uint256 amount);
     event Report(address recipient, uint256 amount);
@@ -20,14 +19,19 @@ contract Stakeable64 is IncentiveMechanism64 {
         IncentiveMechanism64(_refundWaitTimeS, _ownerClaimWaitTimeS, _anyAddressClaimWaitTimeS)
     {
         costWeight = _costWeight;
-        lastUpdateTimeS = block.timestamp;
+    }
+
+    /// The time of the last contribution, or of the deployment before any (the original's getter).
+    function lastUpdateTimeS() public view returns (uint256) {
+        return lastSubmissionTimeS;
     }
 
     /// costWeight * 3600 / isqrt(currentTimeS - lastUpdateTimeS), the divisor 1 when no time passed.
     function getNextAddDataCost(uint256 currentTimeS) public view override returns (uint256) {
         if (costWeight == 0) return 0;
-        require(lastUpdateTimeS <= currentTimeS, "The last update time is after the current time.");
-        uint256 elapsed = currentTimeS - lastUpdateTimeS;
+        uint256 last = lastSubmissionTimeS;
+        require(last <= currentTimeS, "The last update time is after the current time.");
+        uint256 elapsed = currentTimeS - last;
         uint256 divisor = elapsed == 0 ? 1 : _sqrt(elapsed);
         return uint256(costWeight) * 1 hours / divisor;
     }
@@ -37,7 +41,6 @@ contract Stakeable64 is IncentiveMechanism64 {
     {
         cost = getNextAddDataCost(block.timestamp);
         require(msgValue >= cost, "Didn't pay enough for the deposit.");
-        lastUpdateTimeS = block.timestamp;
         _recordSubmission(contributor);
         updateModel = true;
     }
