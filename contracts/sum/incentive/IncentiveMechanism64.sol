@@ -20,12 +20,15 @@ abstract contract IncentiveMechanism64 is Ownable, IIncentiveMechanism64 {
 
     /// The person who may take old deposits after ownerClaimWaitTimeS (not the trainer contract).
     address public modelOwner;
-    /// The totals and the time of the last contribution share a slot, so adding data writes one slot
-    /// for them; the getters below answer uint256 as the original's public variables did.
-    uint96 private _totalSubmitted;
-    uint96 private _totalGoodDataCount;
-    /// When the last contribution was accepted (Stakeable64's deposit falls with the time since).
-    uint64 internal lastSubmissionTimeS;
+    /// The totals and the time of the last contribution share one slot (a struct starts its own), so
+    /// adding data writes it once; the getters below answer uint256 as the original's variables did.
+    struct Totals {
+        uint96 submitted;
+        uint96 goodDataCount;
+        uint64 lastSubmissionTimeS;
+    }
+
+    Totals private _totals;
     mapping(address => AddressStats) public addressStats;
 
     event ModelOwnershipTransferred(address indexed previousModelOwner, address indexed newModelOwner);
@@ -40,7 +43,7 @@ abstract contract IncentiveMechanism64 is Ownable, IIncentiveMechanism64 {
         ownerClaimWaitTimeS = _ownerClaimWaitTimeS;
         anyAddressClaimWaitTimeS = _anyAddressClaimWaitTimeS;
         modelOwner = msg.sender;
-        lastSubmissionTimeS = uint64(block.timestamp);
+        _totals.lastSubmissionTimeS = uint64(block.timestamp);
         emit ModelOwnershipTransferred(address(0), msg.sender);
     }
 
@@ -53,11 +56,16 @@ abstract contract IncentiveMechanism64 is Ownable, IIncentiveMechanism64 {
     }
 
     function totalSubmitted() external view returns (uint256) {
-        return _totalSubmitted;
+        return _totals.submitted;
     }
 
     function totalGoodDataCount() public view returns (uint256) {
-        return _totalGoodDataCount;
+        return _totals.goodDataCount;
+    }
+
+    /// When the last contribution was accepted (Stakeable64's deposit falls with the time since).
+    function _lastSubmissionTimeS() internal view returns (uint256) {
+        return _totals.lastSubmissionTimeS;
     }
 
     function numValidForAddress(address a) external view returns (uint256) {
@@ -78,13 +86,15 @@ abstract contract IncentiveMechanism64 is Ownable, IIncentiveMechanism64 {
     /// Counts a contribution for its author and for the total (the original never counted numSubmitted).
     function _recordSubmission(address contributor) internal {
         addressStats[contributor].numSubmitted += 1;
-        _totalSubmitted += 1;
-        lastSubmissionTimeS = uint64(block.timestamp);
+        Totals memory totals = _totals;
+        totals.submitted += 1;
+        totals.lastSubmissionTimeS = uint64(block.timestamp);
+        _totals = totals;
     }
 
     /// A refund the model agrees with: one more valid contribution for the author and the total.
     function _recordValid(address submitter) internal {
         addressStats[submitter].numValid += 1;
-        _totalGoodDataCount += 1;
+        _totals.goodDataCount += 1;
     }
 }

@@ -23,13 +23,13 @@ contract Stakeable64 is IncentiveMechanism64 {
 
     /// The time of the last contribution, or of the deployment before any (the original's getter).
     function lastUpdateTimeS() public view returns (uint256) {
-        return lastSubmissionTimeS;
+        return _lastSubmissionTimeS();
     }
 
     /// costWeight * 3600 / isqrt(currentTimeS - lastUpdateTimeS), the divisor 1 when no time passed.
     function getNextAddDataCost(uint256 currentTimeS) public view override returns (uint256) {
         if (costWeight == 0) return 0;
-        uint256 last = lastSubmissionTimeS;
+        uint256 last = _lastSubmissionTimeS();
         require(last <= currentTimeS, "The last update time is after the current time.");
         uint256 elapsed = currentTimeS - last;
         uint256 divisor = elapsed == 0 ? 1 : _sqrt(elapsed);
