@@ -7,7 +7,6 @@ their plain-Solidity paths. Both must give the same predictions, model state and
 from __future__ import annotations
 
 import json
-import math
 import pathlib
 from dataclasses import dataclass
 
@@ -18,7 +17,6 @@ from web3.exceptions import ContractLogicError
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUILD = ROOT / "contracts" / "build"
 TO_FLOAT = 10**9
-MODES = ["native", "fallback"]
 
 
 def artifact(name: str) -> dict:
@@ -78,10 +76,6 @@ def unit_vector(rng: np.random.Generator, d: int) -> list[int]:
     squared = sum(v * v for v in fixed)
     assert abs(squared - TO_FLOAT**2) < 100 * TO_FLOAT
     return fixed
-
-
-def isqrt(n: int) -> int:
-    return math.isqrt(n)
 
 
 def trunc_div(a: int, b: int) -> int:
