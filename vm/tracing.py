@@ -27,6 +27,8 @@ of ``debug_traceTransaction``), :class:`CallTracer` (``callTracer``).
 """
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -135,19 +137,24 @@ def attach(state: StateAPI, inspector: Inspector) -> None:
     """Make ``state`` report to ``inspector`` for good: for a state that is thrown away after one use.
 
     This is what a ``state_override`` callback of ``Chain.call`` can do, for
-    example to bound an ``eth_call`` with a :class:`Deadline`.
+    example to bound an ``eth_call`` with a :class:`Deadline`. The state must
+    run on the thread that attached the inspector.
     """
-    state.computation_class = _inspected_computation_class(state.computation_class, inspector)
+    computation_class, inspection = _inspected_computation_class(state.computation_class, type(inspector))
+    inspection.inspector = inspector
+    state.computation_class = computation_class
 
 
-class _Inspection:
-    """An inspector, and the opcode that started last: the one that creates a child frame."""
+class _Inspection(threading.local):
+    """The inspector a thread's inspected runs report to, and the opcode that started last there
+    (the one that creates a child frame).
 
-    __slots__ = ("inspector", "opcode")
+    Per thread, so that one inspected class per (computation class, inspector type) serves
+    every run: building one costs more than a short ``eth_call``.
+    """
 
-    def __init__(self, inspector: Inspector) -> None:
-        self.inspector = inspector
-        self.opcode = STOP
+    inspector: Inspector
+    opcode: int = STOP
 
     def enter(self, computation: ComputationAPI) -> None:
         message = computation.msg
@@ -158,17 +165,21 @@ class _Inspection:
         self.inspector.enter(computation, call_type)
 
 
-def _inspected_computation_class(base: type[ComputationAPI], inspector: Inspector) -> type[ComputationAPI]:
-    """A subclass of ``base`` whose frames and opcodes report to ``inspector``.
+@functools.lru_cache(maxsize=None)
+def _inspected_computation_class(
+    base: type[ComputationAPI], kind: type[Inspector]
+) -> tuple[type[ComputationAPI], _Inspection]:
+    """A subclass of ``base`` whose frames and opcodes report to an inspector of type ``kind``
+    (the one its ``_Inspection`` holds for the running thread).
 
     What an inspector does not use costs nothing: opcodes outside its
     ``stepped_opcodes`` run unwrapped, and without a ``step_end`` of its own
     no opcode's gas is accounted for.
     """
-    inspection = _Inspection(inspector)
-    measures_opcodes = type(inspector).step_end is not Inspector.step_end
+    inspection = _Inspection()
+    measures_opcodes = kind.step_end is not Inspector.step_end
     wrapper = _MeasuredOpcode if measures_opcodes else _SteppedOpcode
-    wanted = inspector.stepped_opcodes
+    wanted = kind.stepped_opcodes
     opcodes = {}
     for value in range(256):
         logic = base.opcodes.get(value) or InvalidOpcode(value)
@@ -196,7 +207,7 @@ def _inspected_computation_class(base: type[ComputationAPI], inspector: Inspecto
         ) -> ComputationAPI:
             computation = super().apply_message(state, message, transaction_context, parent_computation)
             if not message.is_create:  # a creation's frame ends in apply_create_message, after its code deposit
-                inspector.exit(computation)
+                inspection.inspector.exit(computation)
             return computation
 
         @classmethod
@@ -208,12 +219,12 @@ def _inspected_computation_class(base: type[ComputationAPI], inspector: Inspecto
             parent_computation: ComputationAPI | None = None,
         ) -> ComputationAPI:
             computation = super().apply_create_message(state, message, transaction_context, parent_computation)
-            inspector.exit(computation)
+            inspection.inspector.exit(computation)
             return computation
 
     InspectedComputation.opcodes = opcodes
     InspectedComputation.__name__ = InspectedComputation.__qualname__ = f"Inspected{base.__name__}"
-    return InspectedComputation
+    return InspectedComputation, inspection
 
 
 class _ChargeCountingGasMeter(GasMeter):

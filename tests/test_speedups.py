@@ -1,0 +1,59 @@
+"""node/speedups.py: the fast trie helpers and keccak backend give the originals' results and errors."""
+from __future__ import annotations
+
+import pytest
+from Crypto.Hash import keccak as pycryptodome_keccak
+from eth_hash.auto import keccak
+from hypothesis import given
+from hypothesis import strategies as st
+from trie.exceptions import InvalidNibbles
+
+import trie.hexary
+import trie.utils.nibbles
+from node import speedups
+
+NIBBLES = st.lists(st.integers(0, 16), max_size=70)  # 16 is the terminator
+ANY_INTS = st.lists(st.integers(-3, 20), max_size=12)
+
+
+def outcome(function, *args):
+    try:
+        return "ok", function(*args)
+    except InvalidNibbles as error:
+        return "error", str(error)
+
+
+@given(st.binary(max_size=70))
+def test_bytes_to_nibbles_and_decode(value: bytes) -> None:
+    assert speedups.bytes_to_nibbles(value) == speedups.ORIGINALS["bytes_to_nibbles"](value)
+    if value:
+        assert speedups.decode_nibbles(value) == speedups.ORIGINALS["decode_nibbles"](value)
+
+
+@given(NIBBLES)
+def test_terminator_helpers_and_encoding(values: list[int]) -> None:
+    for name in ("add_nibbles_terminator", "remove_nibbles_terminator"):
+        assert speedups.FAST[name](values) == speedups.ORIGINALS[name](values)
+    valid = [v for v in values[:-1] if v < 16] + values[-1:]
+    assert outcome(speedups.encode_nibbles, valid) == outcome(speedups.ORIGINALS["encode_nibbles"], valid)
+
+
+@given(ANY_INTS)
+def test_nibbles_to_bytes_accepts_and_refuses_alike(values: list[int]) -> None:
+    assert outcome(speedups.nibbles_to_bytes, values) == outcome(speedups.ORIGINALS["nibbles_to_bytes"], values)
+
+
+@given(NIBBLES.filter(lambda v: 16 not in v[:-1]))
+def test_encode_then_decode_round_trips(values: list[int]) -> None:
+    encoded = speedups.encode_nibbles(values)
+    assert speedups.decode_nibbles(encoded) == tuple(values)
+
+
+def test_installed_in_the_trie_modules() -> None:
+    assert trie.hexary.bytes_to_nibbles is speedups.bytes_to_nibbles
+    assert trie.utils.nibbles.decode_nibbles is speedups.decode_nibbles
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", bytes(range(256)) * 5])
+def test_keccak_backend_matches_pycryptodome(data: bytes) -> None:
+    assert keccak(data) == pycryptodome_keccak.new(data=data, digest_bits=256).digest()
