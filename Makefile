@@ -8,7 +8,7 @@ DATA_DIR ?= ./.sumchain
 GENESIS ?= genesis/dev.json
 ARGS ?=
 
-.PHONY: install run test bench contracts clean
+.PHONY: install run test bench peers contracts clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -32,12 +32,21 @@ test: install
 contracts: node_modules/.installed
 	node contracts/build.js
 
-# Figures for docs/: node core, JSON-RPC throughput, the precompiles' gas calibration, SUM gas.
+# Figures for docs/: node core, JSON-RPC throughput, the precompiles' gas calibration, gas of the
+# vector operations and SUM actions (docs/benchmarks.md).
 bench: install
 	$(BIN)/python bench/node_core.py
-	$(BIN)/python bench/rpc_throughput.py
+	$(BIN)/sumchain bench node
 	$(BIN)/sumchain bench precompiles
-	$(BIN)/python bench/sum_gas.py
+	$(BIN)/sumchain bench gas
+
+# Other dev nodes (Hardhat, Anvil, Ganache) for `sumchain bench node --against URL`; run and test
+# do not need them.
+peers: bench/peers/node_modules/.installed
+
+bench/peers/node_modules/.installed: bench/peers/package.json bench/peers/package-lock.json
+	cd bench/peers && npm ci --no-audit --no-fund
+	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules bench/peers/node_modules .pytest_cache .hypothesis

@@ -344,7 +344,7 @@ def write_reports(found: list[Measurement], reference: float, ecrecover_us: floa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="sumchain bench precompiles", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes up to 1,024 only, no files written")
     args = parser.parse_args(argv)
     chain = Chain.open(load_genesis(ROOT / "genesis" / "dev.json"), None)

@@ -138,6 +138,7 @@ class Chain:
         self._headers: dict[bytes, BlockHeaderAPI] = {}
         self._blocks: dict[bytes, Block] = {}
         self._reader: tuple[bytes, StateAPI] | None = None
+        self._call_header_cache: tuple[tuple[bytes, bytes, int, bool] | None, BlockHeaderAPI | None] = (None, None)
         self.pool = TxPool()
         self.impersonated: set[bytes] = set()
         self.automine = automine
@@ -434,18 +435,15 @@ class Chain:
         if ref == PENDING and len(self.pool):
             built = self._build_pending()
             overlay, root = built.overlay, built.block.header.state_root
-            header = built.block.header
+            header = _call_fees(built.block.header, pays_fees)
         else:
             number = self.resolve_number(ref)
             _, root = self._canon(number)
             overlay = StateOverlay(self.store)
             if number == self._head_number:
-                header = self._next_header(self.head, root, self._next_block_timestamp())
+                header = self._call_header(root, pays_fees)
             else:
-                header = self._header_by_hash(self._canon(number + 1)[0])
-        if not pays_fees:
-            # Like geth: a call that offers no fee runs with a base fee of zero.
-            header = header.copy(base_fee_per_gas=0)
+                header = _call_fees(self._header_by_hash(self._canon(number + 1)[0]), pays_fees)
         pending_writes = dict(overlay.pending)
 
         def fresh_state() -> StateAPI:
@@ -658,6 +656,15 @@ class Chain:
         if self._next_timestamp is not None:
             return self._next_timestamp
         return max(self.head.timestamp + 1, int(self._clock()) + self._time_offset)
+
+    def _call_header(self, head_root: bytes, pays_fees: bool) -> BlockHeaderAPI:
+        """The header calls on the head run in: the next block's, made once per head, second and
+        kind of call (py-evm builds a header through every fork's constructor: a fifth of a short call)."""
+        key = (self._head_hash, head_root, self._next_block_timestamp(), pays_fees)
+        if self._call_header_cache[0] != key:
+            header = _call_fees(self._next_header(self.head, head_root, key[2]), pays_fees)
+            self._call_header_cache = (key, header)
+        return self._call_header_cache[1]
 
     def _next_header(self, parent: BlockHeaderAPI, parent_root: bytes, timestamp: int) -> BlockHeaderAPI:
         return self.vm_class.create_header_from_parent(
@@ -918,6 +925,11 @@ def apply_to_block(
     """Apply ``tx`` after ``header``'s transactions: the header after it, its receipt and run."""
     receipt, computation = vm.apply_transaction(header, tx)
     return vm.increment_blob_gas_used(vm.add_receipt_to_header(header, receipt), tx), receipt, computation
+
+
+def _call_fees(header: BlockHeaderAPI, pays_fees: bool) -> BlockHeaderAPI:
+    """Like geth: a call that offers no fee runs with a base fee of zero."""
+    return header if pays_fees else header.copy(base_fee_per_gas=0)
 
 
 def _preparation(

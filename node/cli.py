@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import logging
 import math
@@ -24,6 +25,12 @@ from .store import StoreError
 # The checkout's dev genesis, so `sumchain node` works from any directory.
 DEFAULT_GENESIS = str(pathlib.Path(__file__).resolve().parent.parent / "genesis" / "dev.json")
 DEFAULT_DATA_DIR = "./.sumchain"
+# `sumchain bench NAME`: what it measures; bench/NAME.py parses its own flags.
+BENCHES = {
+    "gas": "gas of the vector operations and the SUM actions, precompile and fallback, Prague and Cancun",
+    "node": "JSON-RPC requests and transactions per second, optionally beside another node (--against URL)",
+    "precompiles": "calibrate the ML precompiles' gas against ECRECOVER",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,22 +87,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     precompiles.add_argument("--json", action="store_true", help="print JSON (a list of objects) for programs")
 
-    bench = commands.add_parser("bench", help="measure this node (figures go to docs/)",
-                                description="Benchmarks whose figures are written to docs/.")
-    benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
-    calibration = benches.add_parser(
-        "precompiles", help="calibrate the ML precompiles' gas against ECRECOVER",
-        description="Time every ML precompile over sizes 1 to 65,536 against ECRECOVER and a worst-case "
-                    "block; writes docs/gas-schedule.md, docs/gas-schedule.png, bench/results/gas-schedule.json.",
+    bench = commands.add_parser(
+        "bench", help="measure gas and throughput (figures go to docs/)",
+        description="Benchmarks whose figures are written to docs/ and bench/results/ "
+                    "(`sumchain bench BENCH --help` for each one's options; docs/benchmarks.md).",
     )
-    calibration.add_argument("--quick", action="store_true", help="sizes up to 1,024 only, no files written")
+    benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
+    for name, summary in BENCHES.items():
+        benches.add_parser(name, help=summary, add_help=False)  # its own parser reads the rest
 
     add_model_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        return importlib.import_module(f"bench.{args.bench}").main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     logging.basicConfig(
         level=getattr(logging, getattr(args, "log_level", "info").upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -104,10 +115,6 @@ def main(argv: list[str] | None = None) -> int:
         return run_node(args)
     if args.command == "precompiles":
         return list_precompiles(args)
-    if args.command == "bench":
-        from bench.precompiles import main as calibrate
-
-        return calibrate(["--quick"] if args.quick else [])
     if args.command == "model":
         return run_model(args)
     return 2

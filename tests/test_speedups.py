@@ -8,7 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from trie.exceptions import InvalidNibbles
 
+import rlp
 import trie.hexary
+from rlp.exceptions import DecodingError
 import trie.utils.nibbles
 from node import speedups
 
@@ -57,3 +59,24 @@ def test_installed_in_the_trie_modules() -> None:
 @pytest.mark.parametrize("data", [b"", b"abc", bytes(range(256)) * 5])
 def test_keccak_backend_matches_pycryptodome(data: bytes) -> None:
     assert keccak(data) == pycryptodome_keccak.new(data=data, digest_bits=256).digest()
+
+
+RLP_ITEMS = st.recursive(st.binary(max_size=600), lambda inner: st.lists(inner, max_size=6), max_leaves=12)
+
+
+@given(RLP_ITEMS, st.booleans())
+def test_decode_raw_matches_rusty_rlp(item, preserve: bool) -> None:
+    encoded = rlp.encode(item)
+    ours, theirs = speedups.decode_raw(encoded, True, preserve), speedups._rusty_decode_raw(encoded, True, preserve)
+    assert ours[0] == theirs[0]
+    if preserve:  # the RLP of each item, which rlp.decode caches on Serializable objects
+        assert ours[1] == theirs[1]
+    assert rlp.decode(encoded) == item
+
+
+@pytest.mark.parametrize("bad", [rlp.encode(b"x" * 300) + b"\x00", rlp.encode(b"x" * 300)[:-1]])
+def test_decode_raw_refuses_what_rusty_rlp_refuses(bad: bytes) -> None:
+    with pytest.raises(DecodingError):
+        speedups._rusty_decode_raw(bad, True, False)
+    with pytest.raises(DecodingError):
+        speedups.decode_raw(bad, True, False)

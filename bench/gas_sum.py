@@ -1,23 +1,19 @@
-"""Gas of the SUM contracts' actions, natively and on the plain-Solidity fallback, beside the original's.
+"""The SUM actions' gas, through the precompiles and on the plain-Solidity fallback, beside the original's (part of
+``sumchain bench gas``, bench/gas.py).
 
-Run: ``.venv/bin/python bench/sum_gas.py`` (also in ``make bench``; ``--quick`` for small models and
-no files written). Starts ``sumchain node --in-memory`` with the ML precompiles and again with
-``--no-ml-precompiles``, deploys each model through ``contracts.bindings`` (Stakeable64(0, 0, 0,
-costWeight 1e9), as the original's gas harness did), then measures, through the ABI entries and
-(dense models) the packed ones: addData when the model agrees, refund, addData when the model
-updates (another account, the opposite label), and report. Every figure is the receipt's gasUsed
-split into calldata and execution (bench/gas_split.py). Writes bench/results/sum-gas.json,
-docs/gas.md and docs/gas.png.
+On a node it is given, ``measure`` deploys each model through ``contracts.bindings``
+(Stakeable64(0, 0, 0, costWeight 1e9), as the original's gas harness did), then measures, through
+the ABI entries and (dense models) the packed ones: predict (eth_estimateGas of the view), addData
+when the model agrees, refund, addData when the model updates (another account, the opposite
+label; also timed from send to receipt), and report. Every transaction's receipt gasUsed is split
+into calldata and execution (bench/gas_split.py), and where the execution goes (callTracer).
 """
 from __future__ import annotations
 
-import argparse
-import json
 import pathlib
-import platform
 import sys
+import time
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Callable
 
 import numpy as np
@@ -26,15 +22,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.gas_split import TRACE_CONFIG, GasSplit, split  # noqa: E402
-from bench.rpc_throughput import start_node  # noqa: E402
-from contracts.bindings.contract import Connection, TxResult  # noqa: E402
+from contracts.bindings.contract import Connection, TxResult, gas_limit  # noqa: E402
 from contracts.bindings.deploy import STAKEABLE, IncentiveSettings, deploy  # noqa: E402
 from contracts.bindings.model import parse_model  # noqa: E402
-from contracts.bindings.trainer import Trainer, normalize  # noqa: E402
+from contracts.bindings.trainer import (  # noqa: E402
+    ADD_DATA, ADD_DATA_PACKED, PREDICT, PREDICT_PACKED, Trainer, normalize, pack,
+)
 
-RESULTS = ROOT / "bench" / "results" / "sum-gas.json"
-DOC = ROOT / "docs" / "gas.md"
-CHART = ROOT / "docs" / "gas.png"
 INCENTIVE = IncentiveSettings(kind=STAKEABLE, refund_wait_s=0, owner_claim_wait_s=0, any_address_claim_wait_s=0,
                               cost_weight=10**9)
 ACTIONS = ("addData, model agrees", "refund", "addData, model updates", "report")
@@ -116,7 +110,7 @@ def cases(quick: bool) -> list[Case]:
         "featureCounts": [[[int(i), int(rng.integers(1, 50))] for i in range(features)] for _ in range(2)],
         "totalNumFeatures": features, "smoothingFactor": 1.0,
     }, _sparse_sample(features, present), False))
-    return found
+    return [found[0], found[2]] if quick else found  # quick: a dense and a sparse model
 
 
 class Meter:
@@ -132,6 +126,13 @@ class Meter:
                                 lambda: request("debug_traceTransaction", tx.tx_hash, TRACE_CONFIG))
         return {**found.as_dict(), "parts": self.parts_of(tx)}
 
+    def estimate(self, to: str, data: bytes) -> dict[str, Any]:
+        """eth_estimateGas of a call, split like a transaction's gas (the trace of the call when the floor binds)."""
+        request = self.conn.client.request
+        call = {"from": self.conn.sender.address, "to": to, "data": "0x" + data.hex()}
+        estimate = int(request("eth_estimateGas", call), 16)
+        return split(estimate, data, lambda: request("debug_traceCall", call, "latest", TRACE_CONFIG)).as_dict()
+
     def parts_of(self, tx: TxResult) -> dict[str, int]:
         """Where the execution goes: each part's call frame (gross gas) and the trainer's logs."""
         frames = self.conn.client.request("debug_traceTransaction", tx.tx_hash, {"tracer": "callTracer"})
@@ -144,49 +145,60 @@ class Meter:
         return parts
 
 
-def measure_case(url: str, accounts: list[str], case: Case, rng: np.random.Generator) -> list[dict[str, Any]]:
-    owner = Connection.open(url, accounts[0])
-    other = Connection.open(url, accounts[1])
-    deployment = deploy(owner, parse_model(case.document), case.name, incentive=INCENTIVE)
+def measure_case(conn: Connection, other: Connection, case: Case, rng: np.random.Generator,
+                 bar: Any) -> list[dict[str, Any]]:
+    """Deploy ``case`` and measure every action, once per entry (ABI; packed for dense models)."""
+    deployment = deploy(conn, parse_model(case.document), case.name, incentive=INCENTIVE)
     rows = [{"model": case.name, "action": "deploy", "entry": "abi",
              "gas_used": sum(step.gas_used for step in deployment.steps), "transactions": len(deployment.steps),
              "largest_transaction": max(step.gas_used for step in deployment.steps)}]
-    meter = Meter(owner, {"classifier": deployment.classifier, "data handler": deployment.data_handler,
-                          "incentive mechanism": deployment.incentive_mechanism})
-    entries = ("abi", "packed") if case.dense else ("abi",)
-    for entry in entries:
-        mine, theirs = Trainer.load(owner, deployment.trainer), Trainer.load(other, deployment.trainer)
-        suffix = "_packed" if entry == "packed" else ""
-        add = lambda trainer, x, c: getattr(trainer, "add_data" + suffix)(x, c)  # noqa: E731
+    bar.update(1)
+    meter = Meter(conn, {"classifier": deployment.classifier, "data handler": deployment.data_handler,
+                         "incentive mechanism": deployment.incentive_mechanism})
+    for entry in ("abi", "packed") if case.dense else ("abi",):
+        packed = entry == "packed"
+        mine, theirs = Trainer.load(conn, deployment.trainer), Trainer.load(other, deployment.trainer)
         x = case.sample(rng)
         agreed = mine.predict(x)
-        added = add(mine, x, agreed)
-        refunded = getattr(mine, "refund" + suffix)(x, agreed, added.contribution.time)
+        predict_input = PREDICT_PACKED.encode(pack(x)) if packed else PREDICT.encode(list(x))
+        rows.append({"model": case.name, "action": "predict", "entry": entry,
+                     **meter.estimate(deployment.classifier, predict_input)})
+        added = (mine.add_data_packed if packed else mine.add_data)(x, agreed)
+        refunded = (mine.refund_packed if packed else mine.refund)(x, agreed, added.contribution.time)
         opposite = 1 - agreed
-        updated = add(theirs, x, opposite)
-        reported = getattr(mine, "report" + suffix)(x, opposite, updated.contribution.time, accounts[1])
+        update_input = (ADD_DATA_PACKED.encode(pack(x), opposite) if packed else ADD_DATA.encode(list(x), opposite))
+        value = theirs.next_add_data_cost()
+        limit = gas_limit(other.estimate(deployment.trainer, update_input, value))
+        started = time.perf_counter()
+        updated = theirs._added(other.send(deployment.trainer, update_input, value=value, gas=limit))
+        seconds = time.perf_counter() - started
+        reported = (mine.report_packed if packed else mine.report)(x, opposite, updated.contribution.time,
+                                                                   other.sender.address)
         for action, tx in zip(ACTIONS, (added.tx, refunded.tx, updated.tx, reported.tx)):
-            rows.append({"model": case.name, "action": action, "entry": entry, **meter(tx)})
+            row = {"model": case.name, "action": action, "entry": entry, **meter(tx)}
+            if tx is updated.tx:
+                row["seconds"] = seconds
+            rows.append(row)
+        bar.update(1)
     return rows
 
 
-def run_mode(mode: str, selected: list[Case]) -> list[dict[str, Any]]:
-    process, url = start_node(*(["--no-ml-precompiles"] if mode == "fallback" else []))
-    try:
-        accounts = Connection.open(url).client.request("eth_accounts")
-        rows = []
-        rng = np.random.default_rng(11)
-        for index, case in enumerate(selected, start=1):
-            print(f"  [{mode} {index}/{len(selected)}] {case.name} ...", end="", flush=True)
-            found = measure_case(url, accounts, case, rng)
-            for row in found:
-                row["mode"] = mode
-            rows.extend(found)
-            print(" " + ", ".join(f"{r['action']} ({r['entry']}) {r['gas_used']:,}" for r in found[:2]) + " ...")
-        return rows
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def steps(selected: list[Case]) -> int:
+    """How many progress-bar steps ``measure`` takes: a deployment and each entry."""
+    return sum(3 if case.dense else 2 for case in selected)
+
+
+def measure(url: str, mode: str, fork: str, selected: list[Case], bar: Any) -> list[dict[str, Any]]:
+    """Every case on the node at ``url`` (running in ``mode``, ``fork``)."""
+    accounts = Connection.open(url).client.request("eth_accounts")
+    conn, other = Connection.open(url, accounts[0]), Connection.open(url, accounts[1])
+    rows = []
+    rng = np.random.default_rng(11)
+    for case in selected:
+        bar.set_postfix_str(f"{fork} {mode}: {case.name}")
+        for row in measure_case(conn, other, case, rng, bar):
+            rows.append({"fork": fork, "mode": mode, **row})
+    return rows
 
 
 def _k(gas: float | int | None) -> str:
@@ -195,60 +207,61 @@ def _k(gas: float | int | None) -> str:
     return f"{gas / 1e6:.2f}M" if gas >= 1e6 else f"{gas / 1e3:.0f}k"
 
 
-def _find(rows: list[dict[str, Any]], model: str, action: str, entry: str, mode: str) -> dict[str, Any] | None:
-    return next((r for r in rows if (r["model"], r["action"], r["entry"], r["mode"]) == (model, action, entry, mode)),
-                None)
+def find(rows: list[dict[str, Any]], model: str, action: str, entry: str, mode: str,
+         fork: str = "prague") -> dict[str, Any] | None:
+    return next((r for r in rows if (r["model"], r["action"], r["entry"], r["mode"], r["fork"])
+                 == (model, action, entry, mode, fork)), None)
 
 
-def markdown(rows: list[dict[str, Any]], command: str) -> str:
+def markdown(rows: list[dict[str, Any]], chart_name: str) -> str:
+    """The SUM sections of docs/gas.md."""
     lines = [
-        "# Gas of the SUM contracts",
+        "## SUM actions",
         "",
-        f"Measured {date.today().isoformat()} on this machine ({platform.machine()}, Python "
-        f"{platform.python_version()}) with `{command}`: receipts of real transactions on `sumchain node`",
-        "(\"native\": precompiles and vector store) and on `sumchain node --no-ml-precompiles` (\"fallback\": the",
-        "same contracts on their plain-Solidity paths, as on any other EVM chain), default fork Prague.",
-        "Incentive mechanism Stakeable64(0, 0, 0, costWeight 1e9), as the original's gas harness; samples",
-        "are unit-norm random vectors scaled by 1e9 (half of the values negative) or 20 random feature",
-        "indices. \"original\" is the original contracts (solc 0.6.2, as they shipped) on the same EVM rules",
-        "(`../shared/README.md`).",
+        "Receipts of real transactions on `sumchain node` (\"precompile\": precompiles and vector store) and on",
+        "`sumchain node --no-ml-precompiles` (\"fallback\": the same contracts on their plain-Solidity paths,",
+        "as on any other EVM chain), on Prague (the default) and on Cancun (`config.hardfork` in the",
+        "genesis file). Incentive mechanism Stakeable64(0, 0, 0, costWeight 1e9), as the original's gas",
+        "harness; samples are unit-norm random vectors scaled by 1e9 (half of the values negative) or",
+        "random feature indices. *predict* is `eth_estimateGas` of the classifier's view. \"original\" is",
+        "the original contracts (solc 0.6.2, as they shipped) on the same EVM rules (`../shared/README.md`).",
         "",
         "Under Prague a transaction pays `max(intrinsic + execution, floor)` (EIP-7623): *calldata* is",
         "the intrinsic gas (21,000 + 4 per zero byte + 16 per non-zero byte), *floor* the calldata floor",
         "(21,000 + 10 per token), *execution* the EVM's gas net of refunds (from the trace when the floor",
         "binds, as it does for dense samples in the ABI: a negative int64 is 32 non-zero bytes there, 8 in",
-        "the packed entries).",
+        "the packed entries). Cancun has no floor: there gasUsed is calldata + execution.",
         "",
-        "## Targets",
+        "### Targets (Prague)",
         "",
-        "| model | action | entry | target | native | fallback | original |",
+        "| model | action | entry | target | precompile | fallback | original |",
         "|---|---|---|---|---|---|---|",
     ]
     for (model, action, entry), target in TARGETS.items():
-        native, fallback = (_find(rows, model, action, entry, mode) for mode in ("native", "fallback"))
+        native, fallback = (find(rows, model, action, entry, mode) for mode in ("precompile", "fallback"))
         met = "" if native is None else (" ✓" if native["gas_used"] <= target else " ✗")
         lines.append(f"| {model} | {action} | {entry} | ≤ {_k(target)} | "
                      f"{_k(native and native['gas_used'])}{met} | {_k(fallback and fallback['gas_used'])} | "
                      f"{_k(ORIGINAL.get(model, {}).get(action))} |")
     model, action, target = EXECUTION_TARGET
     for entry in ("abi", "packed"):
-        native, fallback = (_find(rows, model, action, entry, mode) for mode in ("native", "fallback"))
+        native, fallback = (find(rows, model, action, entry, mode) for mode in ("precompile", "fallback"))
         met = "" if native is None else (" ✓" if native["execution"] <= target else " ✗")
         lines.append(f"| {model} | execution part of addData, model updates | {entry} | ≤ {_k(target)} | "
                      f"{_k(native and native['execution'])}{met} | {_k(fallback and fallback['execution'])} | – |")
     lines += [
         "",
-        "## Where the execution goes",
+        "### Where the execution goes",
         "",
-        f"{model}, {action}, native: the call frames of the three parts (gross gas, cold-access surcharges",
-        "of the calls themselves stay with the trainer) and the trainer's logs; the rest is the trainer's own",
-        "work (reading the sample once, the record key, three cold calls).",
+        f"{model}, {action}, precompile mode, Prague: the call frames of the three parts (gross gas, cold-access",
+        "surcharges of the calls themselves stay with the trainer) and the trainer's logs; the rest is the",
+        "trainer's own work (reading the sample once, the record key, three cold calls).",
         "",
         "| entry | execution | incentive mechanism | data handler | classifier | logs | trainer, the rest |",
         "|---|---|---|---|---|---|---|",
     ]
     for entry in ("abi", "packed"):
-        row = _find(rows, model, action, entry, "native")
+        row = find(rows, model, action, entry, "precompile")
         if row is None:
             continue
         parts = row["parts"]
@@ -263,73 +276,59 @@ def markdown(rows: list[dict[str, Any]], command: str) -> str:
         "be met while the event carries the sample. The packed entry's `AddDataPacked` leaves the sample in",
         "the transaction input (the bindings read it from there).",
         "",
-        "## Every action",
+        f"![SUM actions: gas against dimension]({chart_name})",
         "",
-        "| model | action | entry | mode | gasUsed | calldata | floor | execution | original |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "### Every action",
+        "",
+        "| fork | model | action | entry | mode | gasUsed | calldata | floor | execution | original |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        head = f"| {r['fork']} | {r['model']} | "
         if r["action"] == "deploy":
-            lines.append(f"| {r['model']} | deploy ({r['transactions']} transactions, largest "
-                         f"{r['largest_transaction']:,}) | – | {r['mode']} | {r['gas_used']:,} | | | | "
-                         f"{_k(ORIGINAL.get(r['model'], {}).get('deploy'))} |")
+            lines.append(head + f"deploy ({r['transactions']} transactions, largest {r['largest_transaction']:,}) | – | "
+                         f"{r['mode']} | {r['gas_used']:,} | | | | {_k(ORIGINAL.get(r['model'], {}).get('deploy'))} |")
             continue
-        floor = f"{r['floor']:,}" + (" (binds)" if r["floor_binds"] else "")
-        lines.append(f"| {r['model']} | {r['action']} | {r['entry']} | {r['mode']} | {r['gas_used']:,} | "
-                     f"{r['intrinsic']:,} | {floor} | {r['execution']:,} | "
-                     f"{_k(ORIGINAL.get(r['model'], {}).get(r['action']))} |")
-    lines += ["", f"![gas per action]({CHART.name})", ""]
+        floor = f"{r['floor']:,}" + (" (binds)" if r["floor_binds"] else "") if r["fork"] == "prague" else "–"
+        lines.append(head + f"{r['action']} | {r['entry']} | {r['mode']} | {r['gas_used']:,} | {r['intrinsic']:,} | "
+                     f"{floor} | {r['execution']:,} | {_k(ORIGINAL.get(r['model'], {}).get(r['action']))} |")
     return "\n".join(lines)
 
 
-def chart(rows: list[dict[str, Any]]) -> None:
+def dense_dimensions(rows: list[dict[str, Any]]) -> list[int]:
+    return sorted({int(r["model"].split("=")[1]) for r in rows if r["model"].startswith("DensePerceptron d=")})
+
+
+def chart(rows: list[dict[str, Any]], path: pathlib.Path) -> None:
+    """Dense perceptron: gas against dimension, log scales, one line per mode and entry (Prague)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    models = list(dict.fromkeys(r["model"] for r in rows))
-    series = [("native, packed", "native", "packed"), ("native, ABI", "native", "abi"),
-              ("fallback, ABI", "fallback", "abi")]
-    figure, axes = plt.subplots(1, len(ACTIONS), figsize=(4.2 * len(ACTIONS), 4.6), sharey=True)
-    for axis, action in zip(axes, ACTIONS):
-        positions = np.arange(len(models))
-        width = 0.2
-        for offset, (label, mode, entry) in enumerate(series):
-            values = [(_find(rows, m, action, entry, mode) or {}).get("gas_used", np.nan) for m in models]
-            axis.bar(positions + (offset - 1.5) * width, values, width, label=label)
-        axis.bar(positions + 1.5 * width, [ORIGINAL.get(m, {}).get(action, np.nan) for m in models], width,
-                 label="original", color="grey")
+    dims = dense_dimensions(rows)
+    actions = ("predict",) + ACTIONS
+    series = [("precompile, packed", "precompile", "packed", "-o"), ("precompile, ABI", "precompile", "abi", "-s"),
+              ("fallback, packed", "fallback", "packed", "--o"), ("fallback, ABI", "fallback", "abi", "--s")]
+    figure, axes = plt.subplots(1, len(actions), figsize=(3.6 * len(actions), 3.8), sharey=True)
+    for axis, action in zip(axes, actions):
+        for label, mode, entry, style in series:
+            points = [(d, row["gas_used"]) for d in dims
+                      if (row := find(rows, f"DensePerceptron d={d}", action, entry, mode))]
+            if points:
+                axis.plot(*zip(*points), style, label=label)
+        original = [(d, ORIGINAL[f"DensePerceptron d={d}"][action]) for d in dims
+                    if action in ORIGINAL.get(f"DensePerceptron d={d}", {})]
+        if original:
+            axis.plot(*zip(*original), ":^", color="grey", label="original")
+        axis.set_xscale("log")
         axis.set_yscale("log")
-        axis.set_title(action)
-        axis.set_xticks(positions, [m.replace(" features, ", "/").replace(" present", "") for m in models],
-                        rotation=35, ha="right", fontsize=7)
+        axis.set_title(action, fontsize=9)
+        axis.set_xlabel("features (d)")
+        axis.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("gasUsed (log scale)")
     axes[0].legend(fontsize=7)
-    figure.suptitle("SUM actions: gas on sumchain (native, fallback) and the original contracts")
+    figure.suptitle("DensePerceptron: gas per SUM action against dimension (Prague)")
     figure.tight_layout()
-    figure.savefig(CHART, dpi=110)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small models only, no files written")
-    args = parser.parse_args(argv)
-    selected = cases(args.quick)
-    rows = []
-    for mode in ("native", "fallback"):
-        rows.extend(run_mode(mode, selected))
-    text = markdown(rows, "python bench/sum_gas.py" + (" --quick" if args.quick else ""))
-    if args.quick:
-        print(text)
-        return 0
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
-    DOC.write_text(text)
-    chart(rows)
-    print(f"wrote {RESULTS.relative_to(ROOT)}, {DOC.relative_to(ROOT)}, {CHART.relative_to(ROOT)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
