@@ -327,7 +327,8 @@ def chart(rows: list[dict[str, Any]], path: pathlib.Path) -> None:
         axis.set_xlabel("features (d)")
         axis.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("gasUsed (log scale)")
-    axes[0].legend(fontsize=7)
+    axes[0].legend(*max((axis.get_legend_handles_labels() for axis in axes), key=lambda found: len(found[0])),
+                   fontsize=7)
     figure.suptitle("DensePerceptron: gas per SUM action against dimension (Prague)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -12,8 +12,8 @@ import math
 import time
 from typing import Any, Sequence
 
-from contracts.bindings.contract import Connection, Event, Function, artifact
-from contracts.bindings.errors import NodeError
+from contracts.bindings.contract import Connection, Event, Function, TxResult, artifact
+from contracts.bindings.errors import NodeError, SumError
 
 # In table order; the index is VectorBench's op number.
 OPS: list[str] = [
@@ -77,12 +77,12 @@ def measure(url: str, mode: str, sizes: Sequence[int], bar, seed: int = SEED) ->
             status = _prepare(conn, address, op_index, n, seed, store, block_gas) if op in _PREPARED else "ok"
             if status == "ok":
                 started = time.perf_counter()
-                status, receipt = _send(conn, address, _MEASURE.encode(op_index, n, seed), block_gas)
+                status, tx = _send(conn, address, _MEASURE.encode(op_index, n, seed), block_gas)
                 row["seconds"] = round(time.perf_counter() - started, 3)
                 if status == "ok":
-                    logs = [log for log in receipt["logs"] if log["topics"][0] == _MEASURED.topic]
+                    logs = [log for log in tx.logs if log["topics"][0] == _MEASURED.topic]
                     _, _, used, result = _MEASURED.decode(logs[0])
-                    row.update(op_gas=used, gas_used=int(receipt["gasUsed"], 16), result="0x" + result.hex())
+                    row.update(op_gas=used, gas_used=tx.gas_used, result="0x" + result.hex())
             row["status"] = status
             rows.append(row)
             bar.update(1)
@@ -99,40 +99,23 @@ def _prepare(conn: Connection, address: str, op: int, n: int, seed: int, store: 
     return "ok"
 
 
-def _send(conn: Connection, to: str, data: bytes, gas: int) -> tuple[str, dict[str, Any] | None]:
-    """Send with `gas`, wait for the receipt: ("ok", receipt), or the status of a failure."""
-    tx = {"from": conn.sender.address, "to": to, "data": "0x" + data.hex(), "gas": hex(gas)}
+def _send(conn: Connection, to: str, data: bytes, gas: int) -> tuple[str, TxResult | None]:
+    """Send with `gas` and wait for the receipt: ("ok", the result), or the status of a failure."""
     try:
-        tx_hash = conn.client.request("eth_sendTransaction", tx)
-    except NodeError as error:
+        tx = conn.send(to, data, gas=gas, check=False)
+    except NodeError as error:  # refused before it was mined
         words = error.message.lower()
         if "gas" in words and ("exceed" in words or "limit" in words or "out of" in words):
             return EXCEEDS, None
         return f"error: {error.message}", None
-    deadline = time.monotonic() + 600
-    while (receipt := conn.client.request("eth_getTransactionReceipt", tx_hash)) is None:
-        if time.monotonic() > deadline:
-            return "error: not mined within 600 s", None
-        time.sleep(0.05)
-    if int(receipt["status"], 16) == 1:
-        return "ok", receipt
-    if int(receipt["gasUsed"], 16) >= gas * 0.97:
-        return EXCEEDS, receipt
-    reason = _reason(conn, tx, int(receipt["blockNumber"], 16))
-    if any(words in reason for words in ("out of gas", "precompile failed", "store call failed")):
-        return EXCEEDS, receipt
-    return f"reverted: {reason}", receipt
-
-
-def _reason(conn: Connection, tx: dict[str, Any], block: int) -> str:
-    from contracts.bindings.contract import _revert_from
-
-    try:
-        conn.client.request("eth_call", tx, hex(max(block - 1, 0)))
-    except NodeError as error:
-        revert = _revert_from(error)
-        return revert.reason if revert is not None else error.message
-    return "failed when mined, succeeds when replayed"
+    except SumError as error:
+        return f"error: {error}", None
+    if tx.status == 1:
+        return "ok", tx
+    if tx.gas_used >= gas * 0.97 or any(words in tx.reason for words in ("out of gas", "precompile failed",
+                                                                          "store call failed")):
+        return EXCEEDS, tx
+    return f"reverted: {tx.reason}", tx
 
 
 # ------------------------------------------------------------------ report

@@ -433,6 +433,53 @@ def _rate(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}" if value >= 10 else f"{value:.2f}"
 
 
+# What bounds sumchain's rows: measured with py-spy and cProfile (docs/benchmarks.md shows it once).
+WHAT_BOUNDS = [
+    "What bounds sumchain (profiled with py-spy and cProfile; the chain executes one block at a time "
+    "under a lock and Python's GIL serialises the rest, so several clients overlap only HTTP and JSON "
+    "work; Hardhat Network (EDR) and Anvil execute in Rust, Ganache in JavaScript):",
+    "",
+    "- `eth_blockNumber`: the aiohttp server and JSON handling alone, about 0.6 ms a request.",
+    "- `eth_call`: about 1 ms of Python a call besides HTTP. py-evm builds a fresh state, a spoofed "
+    "transaction and an EVM message per call, charges and refunds the fee as for a real transaction "
+    "(`build_evm_message`, `finalize_computation`), and reads each account through its pure-Python "
+    "trie. Removed already: the call's header is now made once per head and second (it was a fifth of "
+    "a short call), the timeout inspector's opcode table once per inspector type (a tenth), and keccak "
+    "runs through safe-pysha3 (2 us a hash instead of 10).",
+    "- Automined transfers: about 5 ms of Python per block: the state root in py-evm's pure-Python trie "
+    "(about 40%: sender, recipient, coinbase and Prague's two system contracts with their storage), "
+    "the transaction itself (20%), Prague's system calls before and after it (20%). Removed already: "
+    "generator-based trie nibble helpers (replaced by C-level ones, +15%).",
+    "- SUM addData, d=1,000: about 20 ms per transaction in the process, two thirds of it py-evm "
+    "interpreting the trainer, data handler, incentive mechanism and classifier bytecode (the "
+    "precompile's 1,000-element perceptron step is well under a millisecond), the rest the block. "
+    "rusty-rlp decoded the 32 KB sample at 40 ns a byte; long items now go to pyrlp's Python decoder "
+    "(-2 ms a transaction).",
+    "",
+    "Runs on this shared 2-core machine vary by up to 1.5x within an hour, and the other node shares "
+    "the cores (it idles while sumchain is measured, and sumchain is stopped before the other node "
+    "is): compare figures of the same run.",
+    "",
+]
+
+
+# The issue's goals against Hardhat Network on the same machine: (workload, least ratio).
+GOALS = (("eth_call", 1.0), ("transfers", 1.0), ("addData", 5.0))
+
+
+def goals(rows: list[dict[str, Any]], ours: str, hardhat: str) -> list[str]:
+    """The goals against Hardhat, met or not, for each client count measured."""
+    lines = ["| goal | clients | sumchain / Hardhat | met |", "|---|---|---|---|"]
+    for workload, least in GOALS:
+        for clients in sorted({r["clients"] for r in rows if r["workload"] == workload}):
+            mine, theirs = _find(rows, workload, clients, ours), _find(rows, workload, clients, hardhat)
+            if mine and theirs:
+                ratio = mine["per_second"] / theirs["per_second"]
+                lines.append(f"| {LABELS[workload]}: at least {least:g}x Hardhat's rate | {clients} | {ratio:.2f}x | "
+                             f"{'✓' if ratio >= least else '✗'} |")
+    return lines + [""]
+
+
 def markdown(result: dict[str, Any], chart_name: str = "node.png") -> str:
     m, settings, rows = result["machine"], result["settings"], result["rows"]
     ours = result["nodes"][0]
@@ -480,6 +527,8 @@ def markdown(result: dict[str, Any], chart_name: str = "node.png") -> str:
     lines.append("")
     if other:
         lines += ["ratio = sumchain's rate / the other node's (above 1: sumchain is faster).", ""]
+    if other and other["name"].lower().startswith("hardhat"):
+        lines += goals(rows, ours["name"], other["name"])
     if "addData" not in settings.get("skip", []):
         lines += [f"SUM model: d={settings['dimension']:,} dense perceptron, Stakeable64 (cost weight 1e9 wei), "
                   "deployed through `contracts.bindings`; "
@@ -487,21 +536,11 @@ def markdown(result: dict[str, Any], chart_name: str = "node.png") -> str:
                               f"transactions, {n.get('deploy_gas', 0):,} gas in {n.get('deploy_seconds', 0):.1f} s, "
                               f"median addData gasUsed {n.get('add_data_gas_used', 0):,}" for n in result["nodes"])
                   + ".", ""]
-    lines += [
-        "What bounds each row on sumchain: `eth_blockNumber` is the HTTP server and JSON handling alone "
-        "(aiohttp and the dispatcher, one Python process); `eth_call` adds a py-evm state and message "
-        "execution per request; `eth_getLogs` reads the 50 logs and encodes them; an automined transfer "
-        "builds, executes, seals and hashes a whole block (pure-Python trie, Prague's system contracts); "
-        "addData adds the EVM execution of the SUM contracts, where the precompiles do the d=1,000 dot "
-        "product and weight update that a node without them runs as Solidity loops. Several clients help "
-        "only where work overlaps (HTTP and JSON): the chain executes one block at a time, so concurrent "
-        "transactions queue. Hardhat Network (EDR) and Anvil execute in Rust (revm), Ganache in "
-        "JavaScript. Runs on this shared 2-core machine vary by up to 2x from one to the next, and the "
-        "other node shares the cores (it idles while sumchain is measured, and sumchain is stopped "
-        "before the other node is): compare figures of the same run.",
-        "",
-        f"![requests and transactions per second]({chart_name})",
-    ]
+    if other:  # the profile is told once, in the section of sumchain alone
+        lines += ["What bounds sumchain: see \"JSON-RPC over HTTP (loopback)\", the section of sumchain alone.", ""]
+    else:
+        lines += WHAT_BOUNDS
+    lines.append(f"![requests and transactions per second]({chart_name})")
     return "\n".join(lines)
 
 
