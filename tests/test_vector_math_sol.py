@@ -457,3 +457,42 @@ def test_dot_gas(harness):
     print(f"\nVectorMath.dot gas (ml_precompiles={harness.ml}):\n" + "\n".join(rows))
     if harness.ml:
         assert used[1000, True] < used[1000, False]
+
+
+# ---------------------------------------------------------------------------- in place or copied
+
+APART_OPS = {  # op number: (name, argument types after the arrays, reference, reference arguments)
+    0: ("dot", [], "int256", lambda a, b, p1, p2: [a, b]),
+    1: ("sqDist", ["uint256"], "int256", None),
+    2: ("nearest", ["uint256", "uint256"], "uint256", None),
+    3: ("perceptronUpdate", ["int256", "uint256"], "int256[]", None),
+    4: ("centroidUpdate", ["uint256"], "int256[]", None),
+    5: ("countEqual", [], "uint256", None),
+}
+
+
+@SETTINGS
+@given(op=st.sampled_from(sorted(APART_OPS)), vs=vectors(2, max_size=12), data=st.data())
+def test_arrays_apart_in_memory_give_what_arrays_side_by_side_give(harness, op, vs, data):
+    """The library calls the precompile over ABI-decoded arrays in place (they lie side by side);
+    arrays apart in memory are copied into a fresh input: the same answer or the same revert."""
+    name, extra, returns, _ = APART_OPS[op]
+    a, b = vs
+    p1 = data.draw(st.integers(1, 3) if op == 2 else st.integers(0, 10**9 + 7))
+    p2 = data.draw(st.sampled_from([1, 7, 10**9]))
+    if op == 2:  # nearest: b holds k centroids of a's dimension
+        b = (a * p1)[: len(a) * p1]
+    side_by_side = {1: [p1], 2: [p1, p2], 3: [p1, p2], 4: [p1]}.get(op, [])
+    for native in [m for m in harness.modes if m is not None]:
+        try:
+            wanted = harness.call(f"{name}({','.join(['int256[]', 'int256[]'] + extra + ['bool'])})",
+                                  [a, b, *side_by_side, native], returns)
+        except Reverted as reverted:
+            wanted = reverted.reason
+        try:
+            encoded = harness.call("apart(uint8,int256[],int256[],uint256,uint256,bool)",
+                                   [op, a, b, p1, p2, native], "bytes")
+            got = decode([returns], encoded)[0]
+        except Reverted as reverted:
+            got = reverted.reason
+        assert got == wanted, (name, native, got, wanted)

@@ -108,10 +108,7 @@ library VectorMath {
     function dot(int256[] memory x, int256[] memory y, bool native) internal view returns (int256) {
         if (!native) return dotFallback(x, y);
         _checkPair(x.length, y.length);
-        uint256 start = _alloc(65 + 32 * (x.length + y.length));
-        uint256 p = _putVec(_layout(start, WORDS), x);
-        p = _putVec(p, y);
-        (bool ok, uint256 r) = _callScalar(VDOT, start, p);
+        (bool ok, uint256 r) = _scalarOf(VDOT, 0, 0, 0, x, y);
         if (!ok) { dotFallback(x, y); revert(FAILED); }
         return int256(r);
     }
@@ -152,11 +149,7 @@ library VectorMath {
         if (!native) return sqDistFallback(x, y, divisor);
         _checkPair(x.length, y.length);
         _checkDivisor(divisor);
-        uint256 start = _alloc(97 + 32 * (x.length + y.length));
-        uint256 p = _putWord(_layout(start, WORDS), divisor);
-        p = _putVec(p, x);
-        p = _putVec(p, y);
-        (bool ok, uint256 r) = _callScalar(VSQDIST, start, p);
+        (bool ok, uint256 r) = _scalarOf(VSQDIST, 1, divisor, 0, x, y);
         if (!ok) { sqDistFallback(x, y, divisor); revert(FAILED); }
         return int256(r);
     }
@@ -176,9 +169,7 @@ library VectorMath {
     function norm(int256[] memory x, bool native) internal view returns (uint256) {
         if (!native) return normFallback(x);
         _checkLength(x.length);
-        uint256 start = _alloc(33 + 32 * x.length);
-        uint256 p = _putVec(_layout(start, WORDS), x);
-        (bool ok, uint256 r) = _callScalar(VNORM, start, p);
+        (bool ok, uint256 r) = _scalarResult(_callOver(VNORM, 0, 0, 0, _at(x), _end(x)));
         if (!ok) { normFallback(x); revert(FAILED); }
         return r;
     }
@@ -211,12 +202,7 @@ library VectorMath {
     {
         if (!native) return nearestFallback(x, centroids, k, divisor);
         _checkNearest(x.length, centroids.length, k, divisor);
-        uint256 start = _alloc(129 + 32 * (x.length + centroids.length));
-        uint256 p = _putWord(_layout(start, WORDS), divisor);
-        p = _putWord(p, k);
-        p = _putVec(p, x);
-        p = _putVec(p, centroids);
-        (bool ok, uint256 r) = _callScalar(VNEAREST, start, p);
+        (bool ok, uint256 r) = _scalarOf(VNEAREST, 2, divisor, k, x, centroids);
         if (!ok) { nearestFallback(x, centroids, k, divisor); revert(FAILED); }
         return r;
     }
@@ -250,12 +236,7 @@ library VectorMath {
         if (!native) return perceptronUpdateFallback(w, x, rate, scale);
         _checkPair(w.length, x.length);
         _checkDivisor(scale);
-        uint256 start = _alloc(129 + 32 * (w.length + x.length));
-        uint256 p = _putWord(_layout(start, WORDS), uint256(rate));
-        p = _putWord(p, scale);
-        p = _putVec(p, w);
-        p = _putVec(p, x);
-        (bool ok, int256[] memory r) = _callVector(VPERCEPTRON, start, p);
+        (bool ok, int256[] memory r) = _vectorOf(VPERCEPTRON, 2, uint256(rate), scale, w, x);
         if (!ok) { perceptronUpdateFallback(w, x, rate, scale); revert(FAILED); }
         return r;
     }
@@ -297,11 +278,7 @@ library VectorMath {
     {
         if (!native) return centroidUpdateFallback(c, x, n);
         _checkPair(c.length, x.length);
-        uint256 start = _alloc(97 + 32 * (c.length + x.length));
-        uint256 p = _putWord(_layout(start, WORDS), n);
-        p = _putVec(p, c);
-        p = _putVec(p, x);
-        (bool ok, int256[] memory r) = _callVector(VCENTROID, start, p);
+        (bool ok, int256[] memory r) = _vectorOf(VCENTROID, 1, n, 0, c, x);
         if (!ok) { centroidUpdateFallback(c, x, n); revert(FAILED); }
         return r;
     }
@@ -394,9 +371,7 @@ library VectorMath {
     function argmax(int256[] memory x, bool native) internal view returns (uint256) {
         if (!native) return argmaxFallback(x);
         _checkArgmax(x.length);
-        uint256 start = _alloc(33 + 32 * x.length);
-        uint256 p = _putVec(_layout(start, WORDS), x);
-        (bool ok, uint256 r) = _callScalar(VARGMAX, start, p);
+        (bool ok, uint256 r) = _scalarResult(_callOver(VARGMAX, 0, 0, 0, _at(x), _end(x)));
         if (!ok) { argmaxFallback(x); revert(FAILED); }
         return r;
     }
@@ -419,10 +394,7 @@ library VectorMath {
     function countEqual(int256[] memory x, int256[] memory y, bool native) internal view returns (uint256) {
         if (!native) return countEqualFallback(x, y);
         _checkPair(x.length, y.length);
-        uint256 start = _alloc(65 + 32 * (x.length + y.length));
-        uint256 p = _putVec(_layout(start, WORDS), x);
-        p = _putVec(p, y);
-        (bool ok, uint256 r) = _callScalar(VCOUNTEQ, start, p);
+        (bool ok, uint256 r) = _scalarOf(VCOUNTEQ, 0, 0, 0, x, y);
         if (!ok) { countEqualFallback(x, y); revert(FAILED); }
         return r;
     }
@@ -775,6 +747,68 @@ library VectorMath {
         return r;
     }
 
+    /// `precompile` on layout ‖ the first `params` of (p1, p2) ‖ a ‖ b (words layout), scalar answer.
+    function _scalarOf(address precompile, uint256 params, uint256 p1, uint256 p2, int256[] memory a,
+                       int256[] memory b) private view returns (bool, uint256)
+    {
+        if (_end(a) == _at(b)) return _scalarResult(_callOver(precompile, params, p1, p2, _at(a), _end(b)));
+        (uint256 start, uint256 end) = _copied(params, p1, p2, a, b);
+        return _callScalar(precompile, start, end);
+    }
+
+    /// The same with a vector answer.
+    function _vectorOf(address precompile, uint256 params, uint256 p1, uint256 p2, int256[] memory a,
+                       int256[] memory b) private view returns (bool, int256[] memory)
+    {
+        if (_end(a) == _at(b)) return _vectorResult(_callOver(precompile, params, p1, p2, _at(a), _end(b)));
+        (uint256 start, uint256 end) = _copied(params, p1, p2, a, b);
+        return _callVector(precompile, start, end);
+    }
+
+    /// STATICCALL of layout ‖ the first `params` of (p1, p2) ‖ the memory [first, end), which holds
+    /// arrays one after another (words layout), as consecutive allocations and ABI-decoded arguments
+    /// leave them. The header is written over the bytes just before `first` and they are put back
+    /// after the call: nothing is copied and memory does not grow. (Memory's gas grows with the
+    /// square of its size: copying two 10,000-element inputs cost more than the Solidity loop.)
+    function _callOver(address precompile, uint256 params, uint256 p1, uint256 p2, uint256 first, uint256 end)
+        private view returns (bool ok)
+    {
+        assembly ("memory-safe") {
+            // first >= 0x80 (memory arrays start after the reserved slots): the 3 words below exist.
+            let saved1 := mload(sub(first, 0x60))
+            let saved2 := mload(sub(first, 0x40))
+            let saved3 := mload(sub(first, 0x20))
+            let start := sub(first, add(1, shl(5, params)))
+            mstore8(start, 0) // WORDS
+            if params { mstore(add(start, 1), p1) }
+            if gt(params, 1) { mstore(add(start, 0x21), p2) }
+            ok := staticcall(gas(), precompile, start, sub(end, start), 0, 0)
+            mstore(sub(first, 0x60), saved1)
+            mstore(sub(first, 0x40), saved2)
+            mstore(sub(first, 0x20), saved3)
+        }
+    }
+
+    /// A fresh input [start, end) with a and b copied after the header (when they are apart).
+    function _copied(uint256 params, uint256 p1, uint256 p2, int256[] memory a, int256[] memory b)
+        private pure returns (uint256 start, uint256 end)
+    {
+        start = _alloc(65 + 32 * (params + a.length + b.length));
+        uint256 p = _layout(start, WORDS);
+        if (params > 0) p = _putWord(p, p1);
+        if (params > 1) p = _putWord(p, p2);
+        end = _putVec(_putVec(p, a), b);
+    }
+
+    function _at(int256[] memory v) private pure returns (uint256 p) {
+        assembly ("memory-safe") { p := v }
+    }
+
+    /// Where memory array `v` (length word and elements) ends.
+    function _end(int256[] memory v) private pure returns (uint256 e) {
+        assembly ("memory-safe") { e := add(v, add(0x20, shl(5, mload(v)))) }
+    }
+
     /// Allocates `size` bytes of memory for a precompile input.
     function _alloc(uint256 size) private pure returns (uint256 start) {
         assembly ("memory-safe") {
@@ -820,39 +854,59 @@ library VectorMath {
         }
     }
 
-    /// STATICCALL of the input [start, end); false when the precompile failed. Success without
-    /// a one-word output means there is no precompile at that address.
-    function _callScalar(address precompile, uint256 start, uint256 end) private view returns (bool ok, uint256 r) {
-        uint256 size;
+    /// STATICCALL of the input [start, end) with a one-word answer, the input freed after; false
+    /// when the precompile failed.
+    function _callScalar(address precompile, uint256 start, uint256 end) private view returns (bool, uint256) {
+        bool ok;
         assembly ("memory-safe") {
             ok := staticcall(gas(), precompile, start, sub(end, start), 0, 0)
+            mstore(0x40, start) // the input is no longer needed
+        }
+        return _scalarResult(ok);
+    }
+
+    /// STATICCALL returning `abi.encode(int256[])`, read over the spent input.
+    function _callVector(address precompile, uint256 start, uint256 end)
+        private view returns (bool, int256[] memory)
+    {
+        bool ok;
+        assembly ("memory-safe") {
+            ok := staticcall(gas(), precompile, start, sub(end, start), 0, 0)
+            mstore(0x40, start) // the input is no longer needed
+        }
+        return _vectorResult(ok);
+    }
+
+    /// The one-word answer of the last call. Success without one means there is no precompile at
+    /// that address.
+    function _scalarResult(bool ok) private pure returns (bool, uint256 r) {
+        uint256 size;
+        assembly ("memory-safe") {
             size := returndatasize()
             if eq(size, 0x20) {
                 returndatacopy(0, 0, 0x20)
                 r := mload(0)
             }
-            mstore(0x40, start) // the input is no longer needed
         }
         if (ok && size != 32) revert(UNAVAILABLE);
+        return (ok, r);
     }
 
-    /// STATICCALL returning `abi.encode(int256[])`, read in place (over the spent input).
-    function _callVector(address precompile, uint256 start, uint256 end)
-        private view returns (bool ok, int256[] memory r)
-    {
+    /// The `abi.encode(int256[])` answer of the last call, as a new array.
+    function _vectorResult(bool ok) private pure returns (bool, int256[] memory r) {
         bool wellFormed;
         assembly ("memory-safe") {
-            ok := staticcall(gas(), precompile, start, sub(end, start), 0, 0)
             let size := returndatasize()
             if and(ok, gt(size, 0x3f)) {
                 // 0x20 ‖ length ‖ elements: keep length and elements as the array
-                returndatacopy(start, 0x20, sub(size, 0x20))
-                r := start
-                wellFormed := eq(size, add(0x40, shl(5, mload(start))))
-                mstore(0x40, add(start, sub(size, 0x20)))
+                r := mload(0x40)
+                returndatacopy(r, 0x20, sub(size, 0x20))
+                wellFormed := eq(size, add(0x40, shl(5, mload(r))))
+                mstore(0x40, add(r, sub(size, 0x20)))
             }
         }
         if (ok && !wellFormed) revert(UNAVAILABLE);
+        return (ok, r);
     }
 }
 

@@ -28,6 +28,29 @@ contract VectorMathHarness is VectorMathUser {
         used -= gasleft();
     }
 
+    /// @notice A two-array operation with `b` moved away from `a` in memory, so that the library
+    ///         copies them into a fresh input instead of calling the precompile over them in place;
+    ///         ops: 0 dot, 1 sqDist(p1), 2 nearest(k = p1, divisor = p2), 3 perceptronUpdate(rate = p1,
+    ///         scale = p2), 4 centroidUpdate(n = p1), 5 countEqual. The answer ABI-encoded.
+    function apart(uint8 op, int256[] memory a, int256[] memory b, uint256 p1, uint256 p2, bool native)
+        external view returns (bytes memory)
+    {
+        b = _moved(b);
+        if (op == 0) return abi.encode(VectorMath.dot(a, b, native));
+        if (op == 1) return abi.encode(VectorMath.sqDist(a, b, p1, native));
+        if (op == 2) return abi.encode(VectorMath.nearest(a, b, p1, p2, native));
+        if (op == 3) return abi.encode(VectorMath.perceptronUpdate(a, b, int256(p1), p2, native));
+        if (op == 4) return abi.encode(VectorMath.centroidUpdate(a, b, p1, native));
+        return abi.encode(VectorMath.countEqual(a, b, native));
+    }
+
+    function _moved(int256[] memory v) private pure returns (int256[] memory moved) {
+        uint256[] memory spacer = new uint256[](1);
+        spacer[0] = 1;
+        moved = new int256[](v.length);
+        for (uint256 i; i < v.length; ++i) moved[i] = v[i];
+    }
+
     // ---------------------------------------------------------------- words layout, memory
 
     function dot(int256[] memory x, int256[] memory y, bool native) public view returns (int256) {
