@@ -1,5 +1,6 @@
 // Compiles every .sol under contracts/ with the pinned npm solc and writes one artifact per
-// contract: contracts/build/<ContractName>.json = {abi, bytecode, deployedBytecode} (0x hex),
+// contract of those sources (imported npm packages such as @openzeppelin/contracts, read from
+// node_modules, get none): contracts/build/<ContractName>.json = {abi, bytecode, deployedBytecode} (0x hex),
 // sorted keys, two-space indent, trailing newline, so a rebuild of unchanged sources is
 // byte-identical. `make contracts` runs it; tests/test_contract_artifacts.py checks it is current.
 //
@@ -60,12 +61,22 @@ function main() {
     const name = path.relative(ROOT, file).split(path.sep).join("/");
     input.sources[name] = { content: fs.readFileSync(file, "utf8") };
   }
+  // Imports resolve against the repository root ("contracts/lib/VectorMath.sol"), then against
+  // node_modules for npm packages ("@openzeppelin/contracts/token/ERC20/ERC20.sol", pinned in
+  // package.json). The unit name stays the import path, so artifacts do not depend on where
+  // node_modules is.
+  const fromPackages = new Set();
   const findImports = (name) => {
-    try {
-      return { contents: fs.readFileSync(path.join(ROOT, name), "utf8") };
-    } catch (e) {
-      return { error: `not found: ${name}` };
+    for (const base of [ROOT, path.join(ROOT, "node_modules")]) {
+      try {
+        const contents = fs.readFileSync(path.join(base, name), "utf8");
+        if (base !== ROOT) fromPackages.add(name);
+        return { contents };
+      } catch (e) {
+        // try the next base
+      }
     }
+    return { error: `not found: ${name} (looked under the repository and node_modules)` };
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
   const errors = (output.errors || []).filter((e) => e.severity === "error");
@@ -76,6 +87,9 @@ function main() {
   const wanted = only && new Set(only.map((f) => path.relative(ROOT, f).split(path.sep).join("/")));
   for (const unit of Object.keys(output.contracts || {}).sort()) {
     if (wanted && !wanted.has(unit)) continue;
+    // Artifacts only for our own sources: units read from node_modules (ERC20, IERC20, ...) are
+    // compiled into our contracts' bytecode but get no artifact of their own.
+    if (fromPackages.has(unit)) continue;
     for (const [name, compiled] of Object.entries(output.contracts[unit])) {
       if (artifacts[name]) {
         process.stderr.write(`two contracts named ${name} (${artifacts[name].unit}, ${unit})\n`);

@@ -14,6 +14,8 @@ from importlib.metadata import version
 
 from contracts.bindings.cli import add_parser as add_model_parser
 from contracts.bindings.cli import run as run_model
+from contracts.bindings.market_cli import add_parser as add_market_parser
+from contracts.bindings.market_cli import run as run_market
 
 from .accounts import DEFAULT_MNEMONIC
 from .chain import Chain
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         benches.add_parser(name, help=summary, add_help=False)  # its own parser reads the rest
 
     add_model_parser(commands)
+    add_market_parser(commands)
     return parser
 
 
@@ -117,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         return list_precompiles(args)
     if args.command == "model":
         return run_model(args)
+    if args.command == "market":
+        return run_market(args)
     return 2
 
 
