@@ -6,7 +6,8 @@ other EVM chain) it starts a fresh in-memory node and measures:
 
 - the vector operations at 10, 100, 1,000 and 10,000 elements (bench/gas_vector.py; Prague only:
   the operations' gas does not depend on the fork),
-- the SUM actions of every model (bench/gas_sum.py), split into calldata and execution.
+- the SUM actions of every model (bench/gas_sum.py), split into calldata and execution,
+- one bounty-market request's actions (bench/gas_market.py).
 
 Writes bench/results/gas.json, docs/gas.md, docs/gas.png (SUM actions against dimension) and
 docs/gas-vector.png (operations against size). ``--quick`` measures a small subset (two sizes, two
@@ -23,7 +24,7 @@ from typing import Any
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import gas_sum, gas_vector  # noqa: E402
+from bench import gas_market, gas_sum, gas_vector  # noqa: E402
 from bench.harness import machine, progress, sumchain_node  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
@@ -88,6 +89,8 @@ def markdown(result: dict[str, Any], vector_chart: str, sum_chart: str) -> str:
         "",
         gas_sum.markdown(result["sum_actions"], sum_chart),
         "",
+        gas_market.markdown(result["market"]),
+        "",
     ]
     return "\n".join(lines)
 
@@ -126,16 +129,19 @@ def run(quick: bool, forks: tuple[str, ...]) -> dict[str, Any]:
     sizes = QUICK_SIZES if quick else SIZES
     selected = gas_sum.cases(quick)
     plan = [(fork, mode) for fork in forks for mode in MODES]
-    total = sum((gas_vector.steps(sizes) if fork == forks[0] else 0) + gas_sum.steps(selected) for fork, _ in plan)
+    total = sum((gas_vector.steps(sizes) if fork == forks[0] else 0) + gas_sum.steps(selected) + gas_market.steps()
+                for fork, _ in plan)
     vector_rows: list[dict[str, Any]] = []
     sum_rows: list[dict[str, Any]] = []
+    market_rows: list[dict[str, Any]] = []
     with progress(total, "bench gas") as bar:
         for fork, mode in plan:
             with sumchain_node(*MODES[mode], hardfork=fork) as url:
                 if fork == forks[0]:
                     vector_rows += gas_vector.measure(url, mode, sizes, bar)
                 sum_rows += gas_sum.measure(url, mode, fork, selected, bar)
-    return {"vector_ops": vector_rows, "sum_actions": sum_rows, "goals": goals(sum_rows),
+                market_rows += gas_market.measure(url, mode, fork, bar)
+    return {"vector_ops": vector_rows, "sum_actions": sum_rows, "market": market_rows, "goals": goals(sum_rows),
             "original": gas_sum.ORIGINAL, "forks": list(forks), "sizes": list(sizes)}
 
 

@@ -14,7 +14,8 @@ GOAL_FIELDS = {"model", "action", "entry", "precompile_execution", "fallback_exe
 def test_quick_gas_bench_writes_every_field(tmp_path) -> None:
     assert main(["bench", "gas", "--quick", "--out", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "gas.json").read_text())
-    assert {"machine", "command", "vector_ops", "sum_actions", "goals", "original", "forks", "sizes"} <= set(result)
+    assert {"machine", "command", "vector_ops", "sum_actions", "market", "goals", "original", "forks",
+            "sizes"} <= set(result)
     assert {"date", "machine", "cores", "memory_gib", "python"} <= set(result["machine"])
 
     vector = result["vector_ops"]
@@ -40,5 +41,11 @@ def test_quick_gas_bench_writes_every_field(tmp_path) -> None:
     for goal in result["goals"]:
         assert GOAL_FIELDS <= set(goal)
         assert goal["fallback_execution"] > goal["precompile_execution"]
+    from bench.gas_market import ACTIONS as MARKET_ACTIONS
+
+    assert {(r["mode"], r["action"]) for r in result["market"]} == {
+        (m, a) for m in ("precompile", "fallback") for a in MARKET_ACTIONS}
+    for row in result["market"]:
+        assert {"fork", "mode", "action", "gas_used", "intrinsic", "execution"} <= set(row) and row["gas_used"] > 21_000
     for name in ("gas.md", "gas.png", "gas-vector.png"):
         assert (tmp_path / name).stat().st_size > 0
