@@ -7,7 +7,7 @@ import os
 import pathlib
 import sys
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Callable
 
 from .contract import Connection, TxResult
 from .deploy import IncentiveSettings, Step, deploy
@@ -102,11 +102,16 @@ def _sample_arguments(parser: argparse.ArgumentParser, label: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run one `sumchain model` action; errors are one line on stderr and exit code 1."""
+    """Run one `sumchain model` action."""
+    return run_action("model", _ACTIONS[args.model_command], args)
+
+
+def run_action(command: str, action: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run one `sumchain COMMAND` action: its errors are one line on stderr and exit code 1."""
     try:
-        return _ACTIONS[args.model_command](args)
+        return action(args)
     except SumError as error:
-        print(f"sumchain model: error: {error}", file=sys.stderr)
+        print(f"sumchain {command}: error: {error}", file=sys.stderr)
         return 1
 
 

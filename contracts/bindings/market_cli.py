@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from .content import CONTENT_ENV, DEFAULT_ROOT, ContentError, ContentStore
-from .errors import SumError
+from .cli import run_action
 
 
 def add_parser(commands: Any) -> None:
@@ -42,12 +42,8 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run one `sumchain market` action; errors are one line on stderr and exit code 1."""
-    try:
-        return _ACTIONS[args.market_command](args)
-    except SumError as error:
-        print(f"sumchain market: error: {error}", file=sys.stderr)
-        return 1
+    """Run one `sumchain market` action (errors: one line on stderr, exit code 1)."""
+    return run_action("market", _ACTIONS[args.market_command], args)
 
 
 def _store(args: argparse.Namespace) -> ContentStore:
