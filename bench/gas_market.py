@@ -14,7 +14,8 @@ import numpy as np
 from eth_utils import keccak
 
 from bench.gas_split import TRACE_CONFIG, split
-from contracts.bindings.contract import Connection, TxResult, artifact
+from contracts.bindings.contract import Connection, TxResult
+from contracts.bindings.deploy import creation_code
 from contracts.bindings.market import (
     APPROVE, CLAIM_ACCURACY, CREATE_REQUEST, FAUCET, REQUEST_COUNT, REVEAL_LABELS, REVEAL_PREDICTIONS,
     SELECT_CANDIDATE, SUBMIT, WITHDRAW, labels_commitment, model_commitment, predictions_commitment,
@@ -32,15 +33,6 @@ def steps() -> int:
     return 1
 
 
-def _deploy(conn: Connection, name: str, *args: Any) -> TxResult:
-    import eth_abi
-
-    found = artifact(name)
-    constructor = next((item for item in found["abi"] if item["type"] == "constructor"), {"inputs": []})
-    types = [i["type"] for i in constructor["inputs"]]
-    return conn.send(None, bytes.fromhex(found["bytecode"][2:]) + eth_abi.encode(types, list(args)))
-
-
 def measure(url: str, mode: str, fork: str, bar: Any) -> list[dict[str, Any]]:
     bar.set_postfix_str(f"{fork} {mode}: bounty market")
     accounts = Connection.open(url).client.request("eth_accounts")[:4]
@@ -55,8 +47,10 @@ def measure(url: str, mode: str, fork: str, bar: Any) -> list[dict[str, Any]]:
         rows.append({"fork": fork, "mode": mode, "action": action, **found.as_dict()})
         return tx
 
-    token = record("deploy StakeToken", _deploy(requester, "StakeToken", 0)).contract_address
-    market = record("deploy BountyMarket", _deploy(requester, "BountyMarket", token)).contract_address
+    token = record("deploy StakeToken", requester.send(None, creation_code("StakeToken", ("uint256",), (0,))))
+    market = record("deploy BountyMarket", requester.send(None, creation_code("BountyMarket", ("address",),
+                                                                              (token.contract_address,))))
+    token, market = token.contract_address, market.contract_address
     for conn in (requester, *trainers):
         conn.transact(token, FAUCET, 1000 * 10**18)
         conn.transact(token, APPROVE, market, 2**256 - 1)

@@ -12,7 +12,8 @@ import math
 import time
 from typing import Any, Sequence
 
-from contracts.bindings.contract import Connection, Event, Function, TxResult, artifact
+from contracts.bindings.contract import Connection, Event, Function, TxResult
+from contracts.bindings.deploy import creation_code
 from contracts.bindings.errors import NodeError, SumError
 
 # In table order; the index is VectorBench's op number.
@@ -61,7 +62,7 @@ def measure(url: str, mode: str, sizes: Sequence[int], bar, seed: int = SEED) ->
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     conn = Connection.open(url)
     block_gas = int(conn.client.request("eth_getBlockByNumber", "latest", False)["gasLimit"], 16)
-    deployed = conn.send(None, bytes.fromhex(artifact("VectorBench")["bytecode"][2:]))
+    deployed = conn.send(None, creation_code("VectorBench"))
     address = deployed.contract_address
     precompiles, store = conn.call(address, _MODES)
     found = "precompile" if precompiles and store else "fallback" if not precompiles and not store else "mixed"

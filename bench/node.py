@@ -574,17 +574,6 @@ def chart(result: dict[str, Any], path: pathlib.Path) -> None:
     plt.close(figure)
 
 
-def remove_section(name: str) -> None:
-    """Drop a bench's section (markers included) from docs/benchmarks.md."""
-    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    if not DOC.exists():
-        return
-    text = DOC.read_text()
-    if begin in text and end in text:
-        text = text[: text.index(begin)].rstrip() + "\n\n" + text[text.index(end) + len(end):].lstrip()
-        DOC.write_text(text.rstrip() + "\n")
-
-
 # ---------------------------------------------------------------- main
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -661,7 +650,6 @@ def main(argv: list[str] | None = None) -> int:
         results.parent.mkdir(parents=True, exist_ok=True)
         results.write_text(json.dumps(result, indent=2) + "\n")
         write_section(name, markdown(result, chart_path.name))
-        remove_section("rpc")
         chart(result, chart_path)
         print(f"wrote {results.relative_to(ROOT)}, {DOC.relative_to(ROOT)} ({name} section), {chart_path.relative_to(ROOT)}")
     return 0

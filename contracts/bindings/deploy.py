@@ -147,7 +147,7 @@ class Deployer:
 
     def create(self, action: str, contract: str, types: tuple[str, ...], args: Sequence[Any],
                gas: int | None = None) -> str:
-        result = self.send(action, None, _creation(contract, types, args), gas)
+        result = self.send(action, None, creation_code(contract, types, args), gas)
         assert result.contract_address is not None  # a mined creation always has one
         return result.contract_address
 
@@ -188,7 +188,7 @@ class Deployer:
         weights = model.weights or []
 
         def build(k: int) -> bytes:
-            return _creation(model.contract, PERCEPTRON_CONSTRUCTOR,
+            return creation_code(model.contract, PERCEPTRON_CONSTRUCTOR,
                              (model.classifications, weights[:k], model.intercept, model.learning_rate))
 
         k, gas = self.fit(None, build, min(initial, len(weights)), f"{model.contract} constructor")
@@ -222,11 +222,11 @@ class Deployer:
         size = min(initial, max(len(entries) for entries in per_class))
         what = f"{model.contract} constructor"
         try:
-            k, gas = self.fit(None, lambda k: _creation(model.contract, types, args(n, k)), size, what)
+            k, gas = self.fit(None, lambda k: creation_code(model.contract, types, args(n, k)), size, what)
             m = n
         except OverGasCap:
             k = min(1, size)
-            m, gas = self.fit(None, lambda m: _creation(model.contract, types, args(m, k)), n, what)
+            m, gas = self.fit(None, lambda m: creation_code(model.contract, types, args(m, k)), n, what)
         address = self.create(f"{what}: classes {_span(0, m)} of {n}, first {k} entries each",
                               model.contract, types, args(m, k), gas)
         return address, m, k
@@ -306,7 +306,8 @@ def _bytecode(contract: str) -> bytes:
     return bytes.fromhex(artifact(contract)["bytecode"].removeprefix("0x"))
 
 
-def _creation(contract: str, types: tuple[str, ...], args: Sequence[Any]) -> bytes:
+def creation_code(contract: str, types: tuple[str, ...] = (), args: Sequence[Any] = ()) -> bytes:
+    """The init code that deploys an artifact of contracts/build/ with these constructor arguments."""
     return _bytecode(contract) + eth_abi.encode(list(types), list(args))
 
 
