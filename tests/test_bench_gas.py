@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from node.cli import main
 
 VECTOR_FIELDS = {"op", "n", "mode", "status", "op_gas", "gas_used", "seconds"}
@@ -49,3 +51,9 @@ def test_quick_gas_bench_writes_every_field(tmp_path) -> None:
         assert {"fork", "mode", "action", "gas_used", "intrinsic", "execution"} <= set(row) and row["gas_used"] > 21_000
     for name in ("gas.md", "gas.png", "gas-vector.png"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_gas_bench_refuses_unknown_flags(capsys) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["bench", "gas", "--no-such-flag"])
+    assert refused.value.code == 2 and "--no-such-flag" in capsys.readouterr().err

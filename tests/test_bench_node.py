@@ -5,6 +5,9 @@ the SUM contracts' plain-Solidity paths without needing Hardhat, Anvil or Ganach
 from __future__ import annotations
 
 import json
+import socket
+
+import pytest
 
 from bench.harness import sumchain_node
 from bench.node import WORKLOADS, main
@@ -42,3 +45,20 @@ def test_quick_bench_against_a_node_without_precompiles(tmp_path):
     text = (tmp_path / "node.md").read_text()
     assert "| workload | clients | sumchain /s |" in text and theirs["name"] in text and "ratio" in text
     assert (tmp_path / "node.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+
+def test_an_unreachable_other_node_is_one_line_and_exit_1(capsys):
+    with socket.socket() as probe:  # a loopback port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    assert main(["--quick", "--against", url]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: cannot reach a node at {url}"), err
+
+
+def test_unknown_flags_are_refused(capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["--no-such-flag"])
+    assert refused.value.code == 2 and "--no-such-flag" in capsys.readouterr().err
