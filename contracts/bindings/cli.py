@@ -19,8 +19,8 @@ from .trainer import Claimed, Trainer, normalize
 PRIVATE_KEY_ENV = "SUMCHAIN_PRIVATE_KEY"
 
 
-def add_parser(commands: Any) -> None:
-    """Register `model` and its actions on the `sumchain` subcommands."""
+def connection_arguments() -> argparse.ArgumentParser:
+    """The options every on-chain action takes: --rpc, --from, --private-key, --json."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--rpc", default=DEFAULT_URL, metavar="URL", help=f"JSON-RPC endpoint of the node (default: {DEFAULT_URL})")
     common.add_argument("--from", dest="sender", metavar="ADDRESS",
@@ -28,6 +28,12 @@ def add_parser(commands: Any) -> None:
     common.add_argument("--private-key", metavar="HEX",
                         help=f"sign locally with this key (or set {PRIVATE_KEY_ENV}); it is never printed")
     common.add_argument("--json", action="store_true", help="print JSON for programs")
+    return common
+
+
+def add_parser(commands: Any) -> None:
+    """Register `model` and its actions on the `sumchain` subcommands."""
+    common = connection_arguments()
 
     model = commands.add_parser(
         "model", help="deploy and use SUM models (any node, over JSON-RPC)",
@@ -115,7 +121,7 @@ def run_action(command: str, action: Callable[[argparse.Namespace], int], args: 
         return 1
 
 
-def _connection(args: argparse.Namespace) -> Connection:
+def open_connection(args: argparse.Namespace) -> Connection:
     return Connection.open(args.rpc, args.sender, args.private_key or os.environ.get(PRIVATE_KEY_ENV) or None)
 
 
@@ -123,7 +129,7 @@ def _deploy(args: argparse.Namespace) -> int:
     model = load_model(args.model_file)
     incentive = IncentiveSettings(args.incentive, args.refund_wait, args.owner_claim_wait, args.any_claim_wait,
                                   args.cost_weight)
-    conn = _connection(args)
+    conn = open_connection(args)
 
     def show(step: Step) -> None:
         if not args.json:
@@ -133,7 +139,7 @@ def _deploy(args: argparse.Namespace) -> int:
     deployment = deploy(conn, model, args.name or pathlib.Path(args.model_file).stem, args.description,
                         args.encoder or model.encoder or "none", incentive, on_step=show)
     if args.json:
-        _print_json({
+        print_json({
             "trainer": deployment.trainer, "classifier": deployment.classifier,
             "dataHandler": deployment.data_handler, "incentiveMechanism": deployment.incentive_mechanism,
             "modelType": model.type,
@@ -158,7 +164,7 @@ def _add(args: argparse.Namespace) -> int:
     added = add(data, label, args.value)
     c = added.contribution
     if args.json:
-        _print_json({**_tx_json(added.tx), "label": c.label, "time": c.time, "sender": c.sender, "cost": c.cost,
+        print_json({**tx_json(added.tx), "label": c.label, "time": c.time, "sender": c.sender, "cost": c.cost,
                      "packed": c.packed})
         return 0
     print(f"added: class {c.label} ({names[c.label]}), time {c.time}, deposit {c.cost} wei")
@@ -171,7 +177,7 @@ def _predict(args: argparse.Namespace) -> int:
     prediction = trainer.predict(_data(args))
     name = names[prediction] if prediction < len(names) else None
     if args.json:
-        _print_json({"prediction": prediction, "classification": name})
+        print_json({"prediction": prediction, "classification": name})
     else:
         print(f"{prediction} ({name})")
     return 0
@@ -192,9 +198,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    info = Trainer.load(_connection(args), args.address).info()
+    info = Trainer.load(open_connection(args), args.address).info()
     if args.json:
-        _print_json(info.to_json())
+        print_json(info.to_json())
         return 0
     classes = ", ".join(f"{i} {name}" for i, name in enumerate(info.classifications))
     lines = [
@@ -226,9 +232,9 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _contributions(args: argparse.Namespace) -> int:
-    found = Trainer.load(_connection(args), args.address).contributions(args.sender)
+    found = Trainer.load(open_connection(args), args.address).contributions(args.sender)
     if args.json:
-        _print_json([c.__dict__ for c in found])
+        print_json([c.__dict__ for c in found])
         return 0
     for c in found:
         kind = " (packed)" if c.packed else ""
@@ -243,7 +249,7 @@ _ACTIONS = {"deploy": _deploy, "add": _add, "predict": _predict, "refund": _refu
 
 # ------------------------------------------------------------ helpers
 def _trainer(args: argparse.Namespace) -> tuple[Trainer, list[str]]:
-    trainer = Trainer.load(_connection(args), args.address)
+    trainer = Trainer.load(open_connection(args), args.address)
     return trainer, trainer.classifications()
 
 
@@ -282,18 +288,18 @@ def _label(text: str, names: list[str]) -> int:
 
 def _print_claim(args: argparse.Namespace, verb: str, claimed: Claimed) -> int:
     if args.json:
-        _print_json({**_tx_json(claimed.tx), "amount": claimed.amount})
+        print_json({**tx_json(claimed.tx), "amount": claimed.amount})
     else:
         print(f"{verb} {claimed.amount} wei")
         print(f"tx {claimed.tx.tx_hash}  gas {claimed.tx.gas_used:,}")
     return 0
 
 
-def _tx_json(tx: TxResult) -> dict[str, Any]:
+def tx_json(tx: TxResult) -> dict[str, Any]:
     return {"txHash": tx.tx_hash, "gasUsed": tx.gas_used, "status": tx.status, "blockNumber": tx.block_number}
 
 
-def _print_json(value: Any) -> None:
+def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2))
 
 
