@@ -52,6 +52,12 @@ class SumNode:
     def now(self) -> int:
         return self.w3.eth.get_block("latest")["timestamp"]
 
+    def wait(self, seconds: int) -> None:
+        """Until a block `seconds` after the latest one's time (blocks can run ahead of the clock)."""
+        target = self.now() + seconds
+        while self.now() < target:
+            self.increase_time(target - self.now())
+
 
 def revert_reason(call, sender: str, value: int = 0) -> str:
     """The revert reason of a call that must fail (eth_call: the reason, not a mined failure)."""

@@ -24,7 +24,6 @@ Faults of the original, and the tests that would fail on it:
 """
 from __future__ import annotations
 
-import functools
 import json
 import pathlib
 
@@ -35,7 +34,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from contracts.bindings.market import labels_commitment, model_commitment, predictions_commitment
-from tests.sum_support import BUILD, artifact, revert_reason
+from tests.sum_support import BUILD, revert_reason
 from tests.support import compile_contract
 
 pytestmark = pytest.mark.skipif(

@@ -76,9 +76,7 @@ class Cli:
         return err
 
     def wait(self) -> None:
-        target = self.node.now() + WINDOW
-        while self.node.now() < target:
-            self.node.increase_time(target - self.node.now())
+        self.node.wait(WINDOW)
 
 
 @pytest.fixture

@@ -194,11 +194,7 @@ def _balance(args: argparse.Namespace) -> int:
 
 def _request(args: argparse.Namespace) -> int:
     market = _market(args)
-    try:
-        data = pathlib.Path(args.dataset).read_bytes()
-    except OSError as error:
-        raise SumError(f"cannot read {args.dataset}: {error.strerror or error}") from None
-    split = split_dataset(data, args.test_fraction, args.seed, args.label_column)
+    split = split_dataset(_read(pathlib.Path(args.dataset)), args.test_fraction, args.seed, args.label_column)
     decimals = market.decimals
     windows = Windows(args.submission_window, args.response_window, args.claim_window, args.reveal_window)
     created = market.create_request(split, _units(args.reward, decimals), _units(args.stake, decimals), windows,
