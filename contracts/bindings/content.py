@@ -110,12 +110,12 @@ class ContentStore:
             self._mkdir(target.parent)
             os.replace(temp, target)
         except OSError as error:
-            _remove(temp)
+            remove_quietly(temp)
             raise ContentError(f"cannot store content in {self.root}: {error.strerror or error}") from None
         except BaseException:
-            _remove(temp)
+            remove_quietly(temp)
             raise
-        _sync_directory(target.parent)
+        sync_directory(target.parent)
         return address
 
     def get(self, address: str) -> bytes:
@@ -150,14 +150,15 @@ class ContentStore:
             raise ContentError(f"cannot create {directory}: {error.strerror or error}") from None
 
 
-def _remove(path: str) -> None:
+def remove_quietly(path: str) -> None:
+    """Delete a temporary file, if it is still there."""
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
 
 
-def _sync_directory(directory: pathlib.Path) -> None:
+def sync_directory(directory: pathlib.Path) -> None:
     """Make a rename durable (POSIX); best effort elsewhere."""
     try:
         fd = os.open(directory, os.O_RDONLY)

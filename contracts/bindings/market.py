@@ -35,7 +35,7 @@ from typing import Any
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
-from .content import ContentStore
+from .content import ContentStore, remove_quietly, sync_directory
 from .contract import Connection, Event, Function, TxResult, checksum
 from .deploy import creation_code
 from .errors import ContractError, SumError
@@ -211,13 +211,7 @@ class SecretStore:
         return path
 
     def load(self, chain_id: int, market: str, kind: str, commitment: bytes | str) -> dict[str, Any] | None:
-        path = self._path(chain_id, market, kind, commitment)
-        try:
-            return json.loads(path.read_text())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as error:
-            raise SumError(f"cannot read the secret {path}: {error}") from None
+        return _read_json(self._path(chain_id, market, kind, commitment), None)
 
     def record_deployment(self, chain_id: int, market: str, token: str) -> None:
         deployments = self.deployments()
@@ -225,13 +219,7 @@ class SecretStore:
         _write_private(self.root / "deployments.json", json.dumps(deployments, indent=2).encode())
 
     def deployments(self) -> dict[str, dict[str, str]]:
-        path = self.root / "deployments.json"
-        try:
-            return json.loads(path.read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as error:
-            raise SumError(f"cannot read {path}: {error}") from None
+        return _read_json(self.root / "deployments.json", {})
 
     def _path(self, chain_id: int, market: str, kind: str, commitment: bytes | str) -> pathlib.Path:
         digits = commitment.hex() if isinstance(commitment, bytes) else commitment.removeprefix("0x")
@@ -339,15 +327,16 @@ class Market:
                            claim_window, reveal_window, reward, stake, forfeited, "0x" + training.hex(),
                            "0x" + test.hex(), "0x" + commitment.hex(), context, list(labels))
 
+    def submission(self, request_id: int, index: int) -> SubmissionInfo:
+        trainer, correct, claimed, cancelled, slashed, settled, predictions, model = self.conn.call(
+            self.address, GET_SUBMISSION, request_id, index)
+        return SubmissionInfo(index, to_checksum_address(trainer), correct, claimed, cancelled, slashed, settled,
+                              "0x" + predictions.hex(), "0x" + model.hex(),
+                              self.conn.call(self.address, OWED, request_id, index))
+
     def submissions(self, request_id: int) -> list[SubmissionInfo]:
-        found = []
-        for index in range(self.conn.call(self.address, SUBMISSION_COUNT, request_id)):
-            trainer, correct, claimed, cancelled, slashed, settled, predictions, model = self.conn.call(
-                self.address, GET_SUBMISSION, request_id, index)
-            found.append(SubmissionInfo(index, to_checksum_address(trainer), correct, claimed, cancelled, slashed,
-                                        settled, "0x" + predictions.hex(), "0x" + model.hex(),
-                                        self.conn.call(self.address, OWED, request_id, index)))
-        return found
+        return [self.submission(request_id, index)
+                for index in range(self.conn.call(self.address, SUBMISSION_COUNT, request_id))]
 
     def winner(self, request_id: int) -> tuple[int, str, str, int] | None:
         """(index, trainer, model address, amount) of a paid request, from its Paid event."""
@@ -384,7 +373,7 @@ class Market:
             request_id = self._event(tx, REQUEST_CREATED)[0]
             if request_id == expected:
                 return Created(request_id, tx, training, test, "0x" + commitment.hex())
-            self.conn.transact(self.address, CANCEL_REQUEST, request_id)
+            self.cancel_request(request_id)
         raise SumError(f"other requests kept taking the next request id ({_ID_RACE_RETRIES} tries); try again")
 
     def cancel_request(self, request_id: int) -> TxResult:
@@ -420,8 +409,15 @@ class Market:
         request = self.request(request_id)
         if request.state != "Claiming":
             raise SumError(f"request {request_id} is {request.state}: accuracy is claimed in Claiming")
+        me = self.conn.sender.address
+        mine = [s for s in self.submissions(request_id) if s.trainer == me]
+        if not mine:
+            raise SumError(f"{me} has no submission on request {request_id}")
+        unclaimed = [(s, self._secret(s)) for s in mine if not s.claimed and not s.cancelled]
+        if not unclaimed:
+            raise SumError(f"{me}'s submissions on request {request_id} have all claimed (or were cancelled)")
         claims = []
-        for submission, secret in self._own_secrets(request_id, lambda s: not s.claimed and not s.cancelled):
+        for submission, secret in unclaimed:
             correct = score(secret["predictions"], request.labels)
             tx = self.conn.transact(self.address, CLAIM_ACCURACY, request_id, submission.index, correct)
             claims.append(Action("claimAccuracy", tx, submission.index, correct=correct))
@@ -440,7 +436,7 @@ class Market:
             tx = self.conn.transact(self.address, REVEAL_LABELS, request_id, secret["labels"], _bytes32(secret["salt"]))
             return Action("revealLabels", tx)
         if request.state == "Verifying":
-            candidate = self.submissions(request_id)[request.candidate]
+            candidate = self.submission(request_id, request.candidate)
             if candidate.trainer != me:
                 raise SumError(f"submission {candidate.index} of {candidate.trainer} is the candidate, not yours")
             secret = self._secret(candidate)
@@ -493,16 +489,6 @@ class Market:
         return paid
 
     # ------------------------------------------------------------ internals
-    def _own_secrets(self, request_id: int, wanted: Any) -> list[tuple[SubmissionInfo, dict[str, Any]]]:
-        me = self.conn.sender.address
-        mine = [s for s in self.submissions(request_id) if s.trainer == me]
-        if not mine:
-            raise SumError(f"{me} has no submission on request {request_id}")
-        chosen = [(s, self._secret(s)) for s in mine if wanted(s)]
-        if not chosen:
-            raise SumError(f"{me}'s submissions on request {request_id} have all claimed (or were cancelled)")
-        return chosen
-
     def _secret(self, submission: SubmissionInfo) -> dict[str, Any]:
         secret = self.home.load(self.chain_id, self.address, "predictions", submission.predictions_commitment)
         if secret is None:
@@ -525,8 +511,19 @@ def _bytes32(hex_text: str) -> bytes:
     return bytes.fromhex(hex_text.removeprefix("0x"))
 
 
+def _read_json(path: pathlib.Path, missing: Any) -> Any:
+    """A JSON file of the market home, or `missing` when there is none."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return missing
+    except (OSError, ValueError) as error:
+        raise SumError(f"cannot read {path}: {error}") from None
+
+
 def _write_private(path: pathlib.Path, data: bytes) -> None:
-    """Write a file readable only by its owner, atomically (temporary file, fsync, rename)."""
+    """Write a file readable only by its owner, atomically and durably (temporary file, fsync,
+    rename, then the directory synced, as the content store writes)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
@@ -540,8 +537,6 @@ def _write_private(path: pathlib.Path, data: bytes) -> None:
         os.chmod(temp, 0o600)
         os.replace(temp, path)
     except OSError as error:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
+        remove_quietly(temp)
         raise SumError(f"cannot write {path}: {error.strerror or error}") from None
+    sync_directory(path.parent)

@@ -20,7 +20,7 @@ import io
 import json
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .errors import SumError
@@ -67,7 +67,12 @@ def classes_of(training: bytes, label_column: str = DEFAULT_LABEL_COLUMN) -> lis
     """The classes a request's training set defines: None when its labels are whole numbers (each
     label is its own index), else its distinct labels sorted (a label's index is its position)."""
     _, rows, column = read_csv(training, label_column)
-    values = {row[column].strip() for row in rows}  # class_index strips the labels it looks up
+    return _classes(row[column] for row in rows)
+
+
+def _classes(labels: Iterable[str]) -> list[str] | None:
+    """classes_of for the training set's labels."""
+    values = {label.strip() for label in labels}  # class_index strips the labels it looks up
     if all(_is_index(v) for v in values):
         return None
     return sorted(values)
@@ -112,12 +117,11 @@ def split_dataset(data: bytes, test_fraction: float = 0.2, seed: int | None = No
     rng.shuffle(test_rows)
     chosen = set(test_rows)
     training = [row for i, row in enumerate(rows) if i not in chosen]
-    training_bytes = _write_csv(header, training)
-    classes = classes_of(training_bytes, label_column)
+    classes = _classes(row[column] for row in training)
     features = [i for i in range(len(header)) if i != column]
     test = _write_csv([header[i] for i in features], [[rows[r][i] for i in features] for r in test_rows])
     labels = [class_index(rows[r][column], classes) for r in test_rows]
-    return Split(training_bytes, test, labels, classes, seed)
+    return Split(_write_csv(header, training), test, labels, classes, seed)
 
 
 def read_predictions(data: bytes, classes: list[str] | None) -> list[int]:
