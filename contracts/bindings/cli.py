@@ -163,24 +163,17 @@ def _add(args: argparse.Namespace) -> int:
     add = trainer.add_data_packed if args.packed else trainer.add_data
     added = add(data, label, args.value)
     c = added.contribution
-    if args.json:
-        print_json({**tx_json(added.tx), "label": c.label, "time": c.time, "sender": c.sender, "cost": c.cost,
-                     "packed": c.packed})
-        return 0
-    print(f"added: class {c.label} ({names[c.label]}), time {c.time}, deposit {c.cost} wei")
-    print(f"tx {added.tx.tx_hash}  gas {added.tx.gas_used:,}")
-    return 0
+    return print_result(args, {**tx_json(added.tx), "label": c.label, "time": c.time, "sender": c.sender,
+                               "cost": c.cost, "packed": c.packed},
+                        f"added: class {c.label} ({names[c.label]}), time {c.time}, deposit {c.cost} wei\n"
+                        f"tx {added.tx.tx_hash}  gas {added.tx.gas_used:,}")
 
 
 def _predict(args: argparse.Namespace) -> int:
     trainer, names = _trainer(args)
     prediction = trainer.predict(_data(args))
     name = names[prediction] if prediction < len(names) else None
-    if args.json:
-        print_json({"prediction": prediction, "classification": name})
-    else:
-        print(f"{prediction} ({name})")
-    return 0
+    return print_result(args, {"prediction": prediction, "classification": name}, f"{prediction} ({name})")
 
 
 def _refund(args: argparse.Namespace) -> int:
@@ -287,12 +280,8 @@ def _label(text: str, names: list[str]) -> int:
 
 
 def _print_claim(args: argparse.Namespace, verb: str, claimed: Claimed) -> int:
-    if args.json:
-        print_json({**tx_json(claimed.tx), "amount": claimed.amount})
-    else:
-        print(f"{verb} {claimed.amount} wei")
-        print(f"tx {claimed.tx.tx_hash}  gas {claimed.tx.gas_used:,}")
-    return 0
+    return print_result(args, {**tx_json(claimed.tx), "amount": claimed.amount},
+                        f"{verb} {claimed.amount} wei\ntx {claimed.tx.tx_hash}  gas {claimed.tx.gas_used:,}")
 
 
 def tx_json(tx: TxResult) -> dict[str, Any]:
@@ -301,6 +290,15 @@ def tx_json(tx: TxResult) -> dict[str, Any]:
 
 def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2))
+
+
+def print_result(args: argparse.Namespace, data: Any, text: str) -> int:
+    """An action's result: `data` as JSON with --json, else `text`; the exit code 0."""
+    if args.json:
+        print_json(data)
+    else:
+        print(text)
+    return 0
 
 
 def _seconds(text: str) -> int:

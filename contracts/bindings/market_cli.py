@@ -17,14 +17,15 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .cli import connection_arguments, open_connection, print_json, run_action, tx_json
+from .cli import connection_arguments, open_connection, print_json, print_result, run_action, tx_json
 from .content import CONTENT_ENV, DEFAULT_ROOT, ContentError, ContentStore
 from .errors import SumError
 from .market import (DEFAULT_HOME, FINAL_STATES, SECRETS_ENV, Action, Market, RequestInfo, SecretStore,
                      SubmissionInfo, Windows)
-from .market_data import DEFAULT_LABEL_COLUMN, classes_of, read_predictions, split_dataset
+from .market_data import DEFAULT_LABEL_COLUMN, classes_of, read_csv, read_predictions, split_dataset
 
 MARKET_ENV = "SUMCHAIN_MARKET"
+STAKE_DECIMALS = 18  # StakeToken's: `deploy --supply` converts before the token exists to ask
 _DURATION = re.compile(r"(\d+)\s*([smhd]?)")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400}
 
@@ -169,27 +170,23 @@ def _market(args: argparse.Namespace) -> Market:
 
 def _deploy(args: argparse.Namespace) -> int:
     conn = open_connection(args)
-    market = Market.deploy(conn, _units(args.supply, 18), SecretStore(args.home), _store(args))
-    if args.json:
-        print_json({"market": market.address, "token": market.token, "chainId": market.chain_id})
-    else:
-        print(f"stake token: {market.token}")
-        print(f"market:      {market.address}")
-        print(f"recorded for chain {market.chain_id} in {market.home.root / 'deployments.json'}")
-    return 0
+    market = Market.deploy(conn, _units(args.supply, STAKE_DECIMALS), SecretStore(args.home), _store(args))
+    return print_result(args, {"market": market.address, "token": market.token, "chainId": market.chain_id},
+                f"stake token: {market.token}\nmarket:      {market.address}\n"
+                f"recorded for chain {market.chain_id} in {market.home.root / 'deployments.json'}")
 
 
 def _faucet(args: argparse.Namespace) -> int:
     market = _market(args)
     tx = market.faucet(_units(args.amount, market.decimals))
-    return _say(args, tx_json(tx) | {"balance": market.balance()},
-                f"balance {market.tokens(market.balance())}  (tx {tx.tx_hash})")
+    balance = market.balance()
+    return print_result(args, tx_json(tx) | {"balance": balance}, f"balance {market.tokens(balance)}  (tx {tx.tx_hash})")
 
 
 def _balance(args: argparse.Namespace) -> int:
     market = _market(args)
     amount = market.balance(args.account)
-    return _say(args, {"balance": amount}, market.tokens(amount))
+    return print_result(args, {"balance": amount}, market.tokens(amount))
 
 
 def _request(args: argparse.Namespace) -> int:
@@ -208,7 +205,7 @@ def _request(args: argparse.Namespace) -> int:
         return 0
     classes = ", ".join(split.classes) if split.classes else "the labels are class indices"
     print(f"request {created.id}: {market.tokens(request.reward)} reward, {market.tokens(request.trainer_stake)} stake")
-    print(f"training set: {created.training_set}  ({_rows(split.training)} rows)")
+    print(f"training set: {created.training_set}  ({len(read_csv(split.training, args.label_column)[1])} rows)")
     print(f"test set:     {created.test_set}  ({len(split.labels)} rows, labels committed)")
     print(f"classes:      {classes}")
     print(f"submissions close at chain time {request.submission_deadline} ({_when(request.submission_deadline, market.now())})")
@@ -239,9 +236,9 @@ def _cancel(args: argparse.Namespace) -> int:
     market = _market(args)
     if args.index is None:
         tx = market.cancel_request(args.id)
-        return _say(args, tx_json(tx), f"request {args.id} cancelled: reward returned  (tx {tx.tx_hash})")
+        return print_result(args, tx_json(tx), f"request {args.id} cancelled: reward returned  (tx {tx.tx_hash})")
     tx = market.cancel_submission(args.id, args.index)
-    return _say(args, tx_json(tx), f"submission {args.index} on request {args.id} cancelled: stake returned  "
+    return print_result(args, tx_json(tx), f"submission {args.index} on request {args.id} cancelled: stake returned  "
                                    f"(tx {tx.tx_hash})")
 
 
@@ -255,7 +252,7 @@ def _reveal(args: argparse.Namespace) -> int:
         text = f"predictions and model revealed: paid {market.tokens(action.amount or 0)}"
     else:
         text = "predictions revealed but they do not check out: slashed; the next claim is selected"
-    return _actions(args, market, [action], text)
+    return _actions(args, [action], text)
 
 
 def _claim(args: argparse.Namespace) -> int:
@@ -263,20 +260,20 @@ def _claim(args: argparse.Namespace) -> int:
     claims = market.claim(args.id)
     size = market.request(args.id).test_size
     lines = [f"submission {c.index}: claimed {c.correct}/{size} correct" for c in claims]
-    return _actions(args, market, claims, "\n".join(lines))
+    return _actions(args, claims, "\n".join(lines))
 
 
 def _advance(args: argparse.Namespace) -> int:
     market = _market(args)
     action = market.advance(args.id)
-    return _actions(args, market, [action], f"{action.action}: request {args.id} is now {action.outcome}")
+    return _actions(args, [action], f"{action.action}: request {args.id} is now {action.outcome}")
 
 
 def _withdraw(args: argparse.Namespace) -> int:
     market = _market(args)
     paid = market.withdraw(args.id)
     lines = [f"submission {a.index}: withdrew {market.tokens(a.amount or 0)}" for a in paid]
-    return _actions(args, market, paid, "\n".join(lines))
+    return _actions(args, paid, "\n".join(lines))
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -380,15 +377,7 @@ def _next(r: RequestInfo, submissions: list[SubmissionInfo], now: int) -> str:
 
 
 # ------------------------------------------------------------ output and parsing helpers
-def _say(args: argparse.Namespace, data: dict[str, Any], text: str) -> int:
-    if args.json:
-        print_json(data)
-    else:
-        print(text)
-    return 0
-
-
-def _actions(args: argparse.Namespace, market: Market, actions: list[Action], text: str) -> int:
+def _actions(args: argparse.Namespace, actions: list[Action], text: str) -> int:
     if args.json:
         print_json([tx_json(a.tx) | {"action": a.action, "index": a.index, "amount": a.amount,
                                      "correct": a.correct, "outcome": a.outcome} for a in actions])
@@ -419,10 +408,6 @@ def _span(seconds: int) -> str:
         if seconds >= size:
             return f"{seconds / size:.1f} {unit}".replace(".0 ", " ")
     return f"{seconds} s"
-
-
-def _rows(csv_bytes: bytes) -> int:
-    return max(0, len([line for line in csv_bytes.decode().splitlines() if line]) - 1)
 
 
 def _read(path: pathlib.Path) -> bytes:
