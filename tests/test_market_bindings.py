@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import pathlib
 import random
+import runpy
 import stat
 
 import pytest
@@ -17,7 +19,7 @@ from eth_utils import to_checksum_address
 from contracts.bindings import Connection, ContractError, Reverted, Sender, SumError
 from contracts.bindings.content import ContentStore, content_address
 from contracts.bindings.market import (CLAIM_ACCURACY, Market, SecretStore, Windows, labels_commitment)
-from contracts.bindings.market_data import classes_of, read_csv, score, split_dataset
+from contracts.bindings.market_data import classes_of, score, split_dataset
 from contracts.bindings.rpc import RpcClient
 from tests.sum_support import BUILD
 
@@ -28,6 +30,8 @@ REWARD, STAKE = 90 * TOKEN + 1, 10 * TOKEN  # an odd reward: split rewards leave
 WINDOW = 100
 WINDOWS = Windows(WINDOW, WINDOW, WINDOW, WINDOW)
 REQUESTER, HONEST, CHEATER, NO_SHOW, LOSER, STRANGER = range(6)
+_EXAMPLE_MODEL = runpy.run_path(str(pathlib.Path(__file__).resolve().parent.parent / "docs" / "market-example"
+                                    / "nearest_centroid.py"))["predict"]
 CENTERS = {"setosa": (1.4, 0.2), "versicolor": (4.3, 1.3), "virginica": (5.6, 2.1)}
 
 
@@ -42,23 +46,11 @@ def iris_like(rows_per_class: int = 30, seed: int = 5) -> bytes:
 
 
 def nearest_centroid(training: bytes, test: bytes) -> list[int]:
-    """A trainer's honest model: class indices predicted for the test rows."""
+    """A trainer's honest model (the README's, docs/market-example/nearest_centroid.py): class indices
+    predicted for the test rows."""
     classes = classes_of(training)
-    header, rows, column = read_csv(training)
-    sums: dict[str, list[float]] = {}
-    for row in rows:
-        values = [float(v) for i, v in enumerate(row) if i != column]
-        acc = sums.setdefault(row[column], [0.0] * (len(values) + 1))
-        for i, v in enumerate(values):
-            acc[i] += v
-        acc[-1] += 1
-    centroids = {c: [v / acc[-1] for v in acc[:-1]] for c, acc in sums.items()}
-    predictions = []
-    for row in list(csv.reader(io.StringIO(test.decode())))[1:]:
-        x = [float(v) for v in row]
-        best = min(centroids, key=lambda c: sum((a - b) ** 2 for a, b in zip(x, centroids[c])))
-        predictions.append(classes.index(best))
-    return predictions
+    rows = [list(csv.DictReader(io.StringIO(data.decode()))) for data in (training, test)]
+    return [classes.index(label) for label in _EXAMPLE_MODEL(*rows)]
 
 
 @pytest.fixture(scope="module")

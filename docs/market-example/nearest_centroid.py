@@ -9,9 +9,8 @@ import csv
 import sys
 
 
-def main(training_path: str, test_path: str) -> None:
-    with open(training_path, newline="") as f:
-        training = list(csv.DictReader(f))
+def predict(training: list[dict[str, str]], test: list[dict[str, str]]) -> list[str]:
+    """The class of the nearest training centroid for each test row (rows as csv.DictReader gives them)."""
     features = [name for name in training[0] if name != "label"]
     sums: dict[str, list[float]] = {}
     for row in training:
@@ -20,10 +19,16 @@ def main(training_path: str, test_path: str) -> None:
             total[i] += float(row[name])
         total[-1] += 1
     centroids = {label: [v / total[-1] for v in total[:-1]] for label, total in sums.items()}
-    with open(test_path, newline="") as f:
-        for row in csv.DictReader(f):
-            x = [float(row[name]) for name in features]
-            print(min(centroids, key=lambda c: sum((a - b) ** 2 for a, b in zip(x, centroids[c]))))
+    predictions = []
+    for row in test:
+        x = [float(row[name]) for name in features]
+        predictions.append(min(centroids, key=lambda c: sum((a - b) ** 2 for a, b in zip(x, centroids[c]))))
+    return predictions
+
+
+def main(training_path: str, test_path: str) -> None:
+    with open(training_path, newline="") as training, open(test_path, newline="") as test:
+        print(*predict(list(csv.DictReader(training)), list(csv.DictReader(test))), sep="\n")
 
 
 if __name__ == "__main__":
