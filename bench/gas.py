@@ -55,12 +55,10 @@ def goals(sum_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def markdown(result: dict[str, Any], vector_chart: str, sum_chart: str) -> str:
-    m = result["machine"]
     lines = [
         "# Gas of the ML primitives and the SUM contracts",
         "",
-        f"Measured {m['date']} with `{result['command']}` on {m['machine']}, {m['cores']} cores, "
-        f"{m['memory_gib']} GiB, Python {m['python']}: receipts and traces of real transactions on fresh",
+        _measured(result) + ": receipts and traces of real transactions on fresh",
         "in-memory nodes; nothing here is computed from a gas formula. Every figure is also in",
         "`bench/results/gas.json`.",
         "",
@@ -72,11 +70,7 @@ def markdown(result: dict[str, Any], vector_chart: str, sum_chart: str) -> str:
         "| entry | execution, precompile | execution, fallback | ratio | seconds, precompile | seconds, fallback | ratio |",
         "|---|---|---|---|---|---|---|",
     ]
-    for g in result["goals"]:
-        mark = lambda ratio: f"{ratio:.1f}x" + (" ✓" if ratio >= g["goal"] else " ✗")  # noqa: E731
-        lines.append(f"| {g['entry']} | {g['precompile_execution']:,} | {g['fallback_execution']:,} | "
-                     f"{mark(g['execution_ratio'])} | {g['precompile_seconds']:.3f} | {g['fallback_seconds']:.3f} | "
-                     f"{mark(g['seconds_ratio'])} |")
+    lines += _goal_rows(result["goals"], "{}", marked=True)
     lines += [
         "",
         "Through the ABI entry both modes also pay for the `AddData(int64[] d, ...)` event the original's",
@@ -97,22 +91,18 @@ def markdown(result: dict[str, Any], vector_chart: str, sum_chart: str) -> str:
 
 def summary(result: dict[str, Any]) -> str:
     """The headline figures for docs/benchmarks.md (the whole tables are in docs/gas.md)."""
-    m = result["machine"]
     vector = {(r["op"], r["n"], r["mode"]): r for r in result["vector_ops"]}
     lines = [
         "## Gas: vector operations and SUM actions",
         "",
-        f"Measured {m['date']} with `{result['command']}` on {m['machine']}, {m['cores']} cores, "
-        f"{m['memory_gib']} GiB, Python {m['python']}. Every table: [gas.md](gas.md); raw figures:",
+        _measured(result) + ". Every table: [gas.md](gas.md); raw figures:",
         "`bench/results/gas.json`.",
         "",
         "| d = 1,000 addData, model updates | execution, precompile | execution, fallback | ratio | "
         "seconds, precompile | seconds, fallback | ratio |",
         "|---|---|---|---|---|---|---|",
     ]
-    lines += [f"| {g['entry']} entry | {g['precompile_execution']:,} | {g['fallback_execution']:,} | "
-              f"{g['execution_ratio']:.1f}x | {g['precompile_seconds']:.3f} | {g['fallback_seconds']:.3f} | "
-              f"{g['seconds_ratio']:.1f}x |" for g in result["goals"]]
+    lines += _goal_rows(result["goals"], "{} entry", marked=False)
     largest = max(result["sizes"])
     lines += ["", f"| operation at n = {largest:,} | precompile | fallback | ratio |", "|---|---|---|---|"]
     for op in gas_vector.OPS:
@@ -123,6 +113,22 @@ def summary(result: dict[str, Any]) -> str:
         gas = lambda row: f"{row['op_gas']:,}" if row["op_gas"] else row["status"]  # noqa: E731
         lines.append(f"| {op} | {gas(native)} | {gas(fallback)} | {ratio} |")
     return "\n".join(lines)
+
+
+def _measured(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    return (f"Measured {m['date']} with `{result['command']}` on {m['machine']}, {m['cores']} cores, "
+            f"{m['memory_gib']} GiB, Python {m['python']}")
+
+
+def _goal_rows(goals: list[dict[str, Any]], entry: str, marked: bool) -> list[str]:
+    """The goal table's rows: each entry's execution and wall-time ratios (with ✓/✗ when `marked`)."""
+    def ratio(g: dict[str, Any], value: float) -> str:
+        return f"{value:.1f}x" + ((" ✓" if value >= g["goal"] else " ✗") if marked else "")
+
+    return [f"| {entry.format(g['entry'])} | {g['precompile_execution']:,} | {g['fallback_execution']:,} | "
+            f"{ratio(g, g['execution_ratio'])} | {g['precompile_seconds']:.3f} | {g['fallback_seconds']:.3f} | "
+            f"{ratio(g, g['seconds_ratio'])} |" for g in goals]
 
 
 def run(quick: bool, forks: tuple[str, ...]) -> dict[str, Any]:
