@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from eth_utils import keccak
 
-from bench.gas_split import TRACE_CONFIG, split
+from bench.gas_split import split_mined
 from contracts.bindings.contract import Connection, TxResult
 from contracts.bindings.deploy import creation_code
 from contracts.bindings.market import (
@@ -41,10 +41,7 @@ def measure(url: str, mode: str, fork: str, bar: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def record(action: str, tx: TxResult) -> TxResult:
-        request = requester.client.request
-        data = requester.transaction_input(tx.tx_hash)
-        found = split(tx.gas_used, data, lambda: request("debug_traceTransaction", tx.tx_hash, TRACE_CONFIG))
-        rows.append({"fork": fork, "mode": mode, "action": action, **found.as_dict()})
+        rows.append({"fork": fork, "mode": mode, "action": action, **split_mined(requester, tx).as_dict()})
         return tx
 
     token = record("deploy StakeToken", requester.send(None, creation_code("StakeToken", ("uint256",), (0,))))

@@ -61,3 +61,10 @@ def execution_from_trace(trace: dict, intrinsic: int) -> int:
 
 
 TRACE_CONFIG = {"disableStack": True, "disableStorage": True, "enableMemory": False, "enableReturnData": False}
+
+
+def split_mined(conn: Any, tx: Any) -> GasSplit:
+    """The split of a mined transaction (a bindings ``TxResult``), its input and, when the floor
+    binds, its trace fetched through ``conn`` (a bindings ``Connection``)."""
+    trace = lambda: conn.client.request("debug_traceTransaction", tx.tx_hash, TRACE_CONFIG)  # noqa: E731
+    return split(tx.gas_used, conn.transaction_input(tx.tx_hash), trace)

@@ -21,7 +21,7 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gas_split import TRACE_CONFIG, GasSplit, split  # noqa: E402
+from bench.gas_split import TRACE_CONFIG, split, split_mined  # noqa: E402
 from contracts.bindings.contract import Connection, TxResult, gas_limit  # noqa: E402
 from contracts.bindings.deploy import STAKEABLE, IncentiveSettings, deploy  # noqa: E402
 from contracts.bindings.model import parse_model  # noqa: E402
@@ -121,10 +121,7 @@ class Meter:
         self.parts = {address.lower(): role for role, address in parts.items()}
 
     def __call__(self, tx: TxResult) -> dict[str, Any]:
-        request = self.conn.client.request
-        found: GasSplit = split(tx.gas_used, self.conn.transaction_input(tx.tx_hash),
-                                lambda: request("debug_traceTransaction", tx.tx_hash, TRACE_CONFIG))
-        return {**found.as_dict(), "parts": self.parts_of(tx)}
+        return {**split_mined(self.conn, tx).as_dict(), "parts": self.parts_of(tx)}
 
     def estimate(self, to: str, data: bytes) -> dict[str, Any]:
         """eth_estimateGas of a call, split like a transaction's gas (the trace of the call when the floor binds)."""
