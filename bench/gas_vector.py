@@ -81,8 +81,7 @@ def measure(url: str, mode: str, sizes: Sequence[int], bar, seed: int = SEED) ->
                 status, tx = _send(conn, address, _MEASURE.encode(op_index, n, seed), block_gas)
                 row["seconds"] = round(time.perf_counter() - started, 3)
                 if status == "ok":
-                    logs = [log for log in tx.logs if log["topics"][0] == _MEASURED.topic]
-                    _, _, used, result = _MEASURED.decode(logs[0])
+                    _, _, used, result = _MEASURED.found_in(tx.logs)[0]
                     row.update(op_gas=used, gas_used=tx.gas_used, result="0x" + result.hex())
             row["status"] = status
             rows.append(row)

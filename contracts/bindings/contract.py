@@ -80,6 +80,11 @@ class Event:
     def topic(self) -> str:
         return "0x" + keccak(text=f"{self.name}({','.join(self.inputs)})").hex()
 
+    def found_in(self, logs: list[dict[str, Any]], address: str | None = None) -> list[tuple[Any, ...]]:
+        """The decoded inputs of each of this event's logs among `logs` (only those `address` emitted, if given)."""
+        return [self.decode(log) for log in logs if log["topics"] and log["topics"][0] == self.topic
+                and (address is None or checksum(log["address"]) == address)]
+
     def decode(self, log: dict[str, Any]) -> tuple[Any, ...]:
         """The inputs in declaration order, topics and data merged."""
         topics = iter(log["topics"][1:])

@@ -443,7 +443,7 @@ class Market:
             tx = self.conn.transact(self.address, REVEAL_PREDICTIONS, request_id, secret["predictions"],
                                     _bytes32(secret["predictionsSalt"]), _bytes32(secret["model"]),
                                     _bytes32(secret["modelSalt"]))
-            paid = self._events(tx, PAID)
+            paid = PAID.found_in(tx.logs, self.address)
             outcome = "paid" if paid else "slashed"
             return Action("revealPredictions", tx, candidate.index, paid[0][4] if paid else None, outcome=outcome)
         raise SumError(f"nothing for {me} to reveal on request {request_id}: " + {
@@ -496,12 +496,8 @@ class Market:
                            f"({submission.predictions_commitment}) in {self.home.root}")
         return secret
 
-    def _events(self, tx: TxResult, event: Event) -> list[tuple[Any, ...]]:
-        return [event.decode(log) for log in tx.logs
-                if log["topics"] and log["topics"][0] == event.topic and checksum(log["address"]) == self.address]
-
     def _event(self, tx: TxResult, event: Event) -> tuple[Any, ...]:
-        found = self._events(tx, event)
+        found = event.found_in(tx.logs, self.address)
         if not found:
             raise ContractError(f"transaction {tx.tx_hash} has no {event.name} event: is {self.address} a BountyMarket?")
         return found[0]
