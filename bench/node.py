@@ -251,9 +251,7 @@ def deploy_model(node: Node, rng: np.random.Generator) -> None:
     # The heavier case: the model disagrees with the label and updates.
     sample = normalize(rng.normal(size=DIMENSION).tolist())
     label = 1 - conn.call(node.classifier, PREDICT, sample)
-    estimate = int(conn.client.request("eth_estimateGas", {
-        "from": node.dev, "to": node.trainer, "value": hex(DEPOSIT),
-        "data": "0x" + ADD_DATA.encode(sample, label).hex()}), 16)
+    estimate = conn.estimate(node.trainer, ADD_DATA.encode(sample, label), DEPOSIT)
     node.add_gas = estimate * 5 // 4
     node.info.update(deploy_transactions=len(deployment.steps),
                      deploy_gas=sum(step.gas_used for step in deployment.steps),
