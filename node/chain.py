@@ -45,7 +45,7 @@ from .errors import ChainError, ExecutionFailed, InvalidRequest, TransactionReje
 from .execution import (
     CallRequest, CallResult, estimate_gas, execute_call, initcode_too_large, minimum_gas, request_minimum_gas,
 )
-from .genesis import Genesis
+from .genesis import MAX_UINT64, Genesis
 from .store import StateOverlay, Store, WriteSet, number_key, pack, unpack
 from .txpool import TxPool
 
@@ -534,6 +534,8 @@ class Chain:
                 f"max priority fee per gas higher than max fee per gas: "
                 f"maxPriorityFeePerGas {tx.max_priority_fee}, maxFeePerGas {tx.max_fee}"
             )
+        if tx.nonce >= MAX_UINT64:  # EIP-2681
+            raise TransactionRejected(f"nonce has max value: address 0x{tx.sender.hex()}, nonce {tx.nonce}")
         too_large = initcode_too_large(tx)
         if too_large:
             raise TransactionRejected(too_large)
@@ -655,7 +657,10 @@ class Chain:
     def _next_block_timestamp(self) -> int:
         if self._next_timestamp is not None:
             return self._next_timestamp
-        return max(self.head.timestamp + 1, int(self._clock()) + self._time_offset)
+        timestamp = max(self.head.timestamp + 1, int(self._clock()) + self._time_offset)
+        if timestamp > MAX_UINT64:
+            raise ChainError(f"the next block's timestamp {timestamp} would be past 2**64-1")
+        return timestamp
 
     def _call_header(self, head_root: bytes, pays_fees: bool) -> BlockHeaderAPI:
         """The header calls on the head run in: the next block's, made once per head, second and
@@ -777,11 +782,20 @@ class Chain:
         return self._time_offset
 
     def increase_time(self, seconds: int) -> int:
-        """Move the clock forward by ``seconds``; returns the total offset."""
+        """Move the clock forward by ``seconds``; returns the total offset.
+
+        The next block is at least ``seconds`` after the latest, as scripts
+        written for Anvil and Hardhat assume, even when a burst of blocks (one
+        a second at least) has run the head ahead of the clock.
+        """
         with self._lock:
             if seconds < 0:
                 raise InvalidRequest("time can only be increased (seconds must be >= 0)")
-            self._time_offset += seconds
+            now = int(self._clock())
+            offset = max(self._time_offset, self.head.timestamp - now) + seconds
+            if now + offset > MAX_UINT64:
+                raise InvalidRequest(f"time would pass 2**64-1 (the latest block is at {self.head.timestamp})")
+            self._time_offset = offset
             self._save_clock()
             return self._time_offset
 
@@ -791,6 +805,8 @@ class Chain:
                 raise InvalidRequest(
                     f"timestamp {timestamp} is not after the latest block's timestamp {self.head.timestamp}"
                 )
+            if timestamp > MAX_UINT64:
+                raise InvalidRequest(f"timestamp {timestamp} is past 2**64-1")
             self._next_timestamp = timestamp
             self._save_clock()
 
@@ -922,8 +938,23 @@ def _differing_paths(stored: Any, wanted: Any, prefix: str = "") -> list[str]:
 def apply_to_block(
     vm: VirtualMachineAPI, header: BlockHeaderAPI, tx: SignedTransactionAPI
 ) -> tuple[BlockHeaderAPI, ReceiptAPI, ComputationAPI]:
-    """Apply ``tx`` after ``header``'s transactions: the header after it, its receipt and run."""
-    receipt, computation = vm.apply_transaction(header, tx)
+    """Apply ``tx`` after ``header``'s transactions: the header after it, its receipt and run.
+
+    py-evm's own ``apply_transaction``, with one difference: a transaction found
+    invalid part-way (after its gas was bought and its nonce raised) is rolled
+    back before the error is raised, so a dropped transaction leaves no trace.
+    """
+    vm.validate_transaction_against_header(header, tx)
+    vm.state.lock_changes()
+    snapshot = vm.state.snapshot()
+    try:
+        computation = vm.state.apply_transaction(tx)
+        receipt = vm.make_receipt(header, tx, computation, vm.state)
+        vm.validate_receipt(receipt)
+    except ValidationError:
+        vm.state.revert(snapshot)
+        raise
+    vm.state.commit(snapshot)
     return vm.increment_blob_gas_used(vm.add_receipt_to_header(header, receipt), tx), receipt, computation
 
 

@@ -17,6 +17,7 @@ from eth.exceptions import Revert
 from vm.messages import error_message, revert_reason
 
 from .errors import ExecutionFailed
+from .genesis import MAX_UINT64
 from .transactions import calldata_floor_gas
 
 
@@ -48,7 +49,7 @@ class CallRequest:
             return self.gas_price, self.gas_price
         priority = self.max_priority_fee_per_gas or 0
         max_fee = self.max_fee_per_gas if self.max_fee_per_gas is not None else base_fee + priority
-        return max_fee, min(priority, max_fee)
+        return max_fee, priority
 
 
 @dataclass
@@ -92,6 +93,8 @@ def execute_call(
     elif request.pays_fees and price:
         gas = min(gas, max(0, state.get_balance(sender) - request.value) // price)
     nonce = request.nonce if request.nonce is not None else state.get_nonce(sender)
+    if nonce >= MAX_UINT64:  # EIP-2681
+        raise ExecutionFailed(f"nonce has max value: address 0x{sender.hex()}, nonce {nonce}")
     tx = SpoofTransaction(_unsigned(vm_class, chain_id, request, nonce, gas, max_fee, priority_fee), from_=sender)
     too_large = initcode_too_large(tx)
     if too_large:

@@ -22,7 +22,7 @@ from vm.tracing import CallTracer, Deadline, Outcome, StructLogger, Tracer, insp
 
 from .blocks import BlockRef
 from .chain import Chain, apply_to_block, timeouts_as_failures
-from .errors import InvalidRequest
+from .errors import ChainError, InvalidRequest
 from .execution import CallRequest, execute_call
 
 
@@ -33,7 +33,7 @@ def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any]) -
     with chain._lock:
         lookup = chain.get_transaction(tx_hash)
         if lookup is None or lookup.block_number is None:
-            raise InvalidRequest(f"transaction 0x{tx_hash.hex()} not found")
+            raise ChainError(f"transaction not found: 0x{tx_hash.hex()}")  # geth's words and -32000
         block = chain._block_by_hash(lookup.block_hash)
         vm, header = _block_start(chain, lookup.block_number, block.header.timestamp)
     for earlier in block.transactions[:lookup.index]:

@@ -98,9 +98,40 @@ def decode_transaction(vm_class: type[VirtualMachineAPI], raw: bytes) -> SignedT
     if raw[0] < 0x7F and raw[0] not in SUPPORTED_TYPES:
         raise TransactionRejected(f"transaction type {raw[0]} not supported")
     try:
-        return vm_class.get_transaction_builder().decode(raw)
+        tx = vm_class.get_transaction_builder().decode(raw)
     except Exception as error:  # rlp raises a family of unrelated classes
         raise TransactionRejected(f"invalid transaction encoding: {error}") from None
+    _check_widths(tx)
+    if tx.type_id == SET_CODE_TYPE:
+        _check_set_code(tx)
+    return tx
+
+
+_UINT64_FIELDS = ("gas",)  # the nonce's bound is EIP-2681's, checked at admission
+_UINT256_FIELDS = ("value", "chain_id", "gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
+
+
+def _check_widths(tx: SignedTransactionAPI) -> None:
+    """geth decodes these fields into fixed widths: a wider number is a malformed transaction."""
+    for names, bits in ((_UINT64_FIELDS, 64), (_UINT256_FIELDS, 256)):
+        for name in names:
+            value = getattr(tx, name, None)
+            if isinstance(value, int) and value >= 2**bits:
+                raise TransactionRejected(f"invalid transaction encoding: {name} {value} exceeds 2**{bits}-1")
+
+
+def _check_set_code(tx: SignedTransactionAPI) -> None:
+    """EIP-7702: a call (never a creation) with at least one authorization, each field in its width."""
+    if not tx.to:
+        raise TransactionRejected("set code tx must have a destination (EIP-7702 transactions cannot create contracts)")
+    if not tx.authorization_list:
+        raise TransactionRejected("EIP-7702 transaction with empty auth list")
+    for index, auth in enumerate(tx.authorization_list):
+        for name, bits in (("chain_id", 256), ("nonce", 64), ("y_parity", 8), ("r", 256), ("s", 256)):
+            if getattr(auth, name) >= 2**bits:
+                raise TransactionRejected(
+                    f"invalid transaction encoding: authorization {index} {name} exceeds 2**{bits}-1"
+                )
 
 
 def recover_sender(tx: SignedTransactionAPI) -> bytes:

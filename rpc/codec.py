@@ -6,6 +6,7 @@ parameter, so a client sees "invalid params: address: expected 20 bytes".
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Sequence
 
 import rlp
@@ -19,6 +20,7 @@ from node.transactions import NodeTransaction
 from .errors import invalid_params
 
 MAX_UINT256 = 2**256 - 1
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 
 
 # ---------------------------------------------------------------- output
@@ -40,15 +42,19 @@ def word(value: int) -> str:
 
 # ---------------------------------------------------------------- input
 def parse_quantity(value: Any, name: str, maximum: int = MAX_UINT256) -> int:
+    """A hex quantity, or a JSON integer as Anvil and Hardhat accept.
+
+    Only hex digits may follow the 0x (geth refuses "0x 1", "0x+1", "0x1_0",
+    "0x0x10", "0x-1"); leading zeros are accepted, as Anvil accepts them.
+    """
     if isinstance(value, bool):
         raise invalid_params(f"{name}: expected a hex quantity, got {value!r}")
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value[:2] in ("0x", "0X") and len(value) > 2:
-        try:
-            number = int(value[2:], 16)
-        except ValueError:
-            raise invalid_params(f"{name}: invalid hex quantity {value!r}") from None
+        if not _HEX_DIGITS.fullmatch(value, 2):
+            raise invalid_params(f"{name}: invalid hex quantity {_short(value)}")
+        number = int(value[2:], 16)
     else:
         raise invalid_params(f"{name}: expected a hex quantity like \"0x1a\", got {value!r}")
     if not 0 <= number <= maximum:
@@ -104,8 +110,8 @@ def parse_block_ref(value: Any, name: str = "block") -> BlockRef:
         raise invalid_params(f"{name}: a block object needs blockHash or blockNumber")
     if isinstance(value, str) and value.startswith("0x") and len(value) == 66:
         return parse_hash(value, name)  # a bare block hash, as geth accepts
-    if isinstance(value, str) and value.startswith("0x"):
-        return parse_quantity(value, name, 2**63 - 1)
+    if isinstance(value, str) and value.startswith("0x") or isinstance(value, int) and not isinstance(value, bool):
+        return parse_quantity(value, name, 2**63 - 1)  # a JSON number too, as Hardhat accepts
     raise invalid_params(
         f"{name}: expected a block number, a hash object or one of {', '.join(BLOCK_TAGS)}; got {_short(value)}"
     )

@@ -539,6 +539,9 @@ def _trace_config(options: Any) -> dict[str, Any]:
         return {}
     if not isinstance(options, Mapping):
         raise invalid_params("options: expected a tracer options object")
+    limit = options.get("limit")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise invalid_params(f"options.limit: expected a whole number of steps (0 for no limit), got {limit!r}")
     return dict(options)
 
 

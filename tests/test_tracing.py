@@ -6,7 +6,7 @@ import pytest
 from eth_hash.auto import keccak
 
 from node.chain import Chain
-from node.errors import ExecutionFailed, InvalidRequest
+from node.errors import ChainError, ExecutionFailed, InvalidRequest
 from node.execution import CallRequest, execute_call
 from node.tracing import trace_call, trace_transaction
 from tests.support import calldata, compile_contract, decode_output
@@ -371,11 +371,11 @@ def test_trace_call_of_a_view(chain, alice, trace_probe, echo):
 
 
 def test_unknown_transaction_and_tracer(chain, alice, bob):
-    with pytest.raises(InvalidRequest, match="not found"):
+    with pytest.raises(ChainError, match="^transaction not found: 0x1212"):
         trace_transaction(chain, b"\x12" * 32, {})
     chain.set_automine(False)
     pending = chain.send_transaction(alice.address, bob.address, value=1)
-    with pytest.raises(InvalidRequest, match="not found"):
+    with pytest.raises(ChainError, match="^transaction not found"):
         trace_transaction(chain, pending, {})
     mined = chain.mine().transactions[0].hash
     with pytest.raises(InvalidRequest, match="^tracer prestateTracer not supported; use callTracer or the default struct logger$"):

@@ -31,6 +31,21 @@ class _GenesisSystemContracts:
         pass
 
 
+class _WrappingBalances:
+    """A credit past 2**256 - 1 wraps around, as geth's uint256 balances do.
+
+    Only a dev cheat (``anvil_setBalance``, a state override) can bring a
+    balance there; py-evm would instead refuse the transaction part-way, after
+    its gas was bought. Debits are checked before they happen and never wrap.
+    """
+
+    def delta_balance(self, address: bytes, delta: int) -> None:
+        balance = self.get_balance(address) + delta
+        if delta > 0:
+            balance %= 2**256
+        self.set_balance(address, balance)
+
+
 class SumchainPragueComputation(PragueComputation):
     """Prague's computation with the ML precompiles (0x0501...) beside Ethereum's."""
 
@@ -41,11 +56,11 @@ class SumchainCancunComputation(CancunComputation):
     _precompiles = {**CancunComputation.get_precompiles(), **ML_PRECOMPILES}
 
 
-class PlainPragueState(_GenesisSystemContracts, PragueState):
+class PlainPragueState(_WrappingBalances, _GenesisSystemContracts, PragueState):
     pass
 
 
-class PlainCancunState(_GenesisSystemContracts, CancunState):
+class PlainCancunState(_WrappingBalances, _GenesisSystemContracts, CancunState):
     pass
 
 
