@@ -53,6 +53,8 @@ log = logging.getLogger("sumchain.chain")
 
 # Defaults a dev node fills in for eth_sendTransaction, as Hardhat and Anvil do.
 DEFAULT_PRIORITY_FEE = 10**9
+MAX_MINED_BLOCKS = 10_000  # blocks one anvil_mine may make
+LOG_SCAN_STRETCH = 1_000  # blocks a log query scans per hold of the chain lock
 
 
 @dataclass(frozen=True)
@@ -154,9 +156,6 @@ class Chain:
         else:
             self._check_genesis()
         self._load()
-        # Transactions pooled just before a crash were admitted but never
-        # acknowledged; in automine they are mined now rather than left waiting.
-        self._automine_pool()
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -332,21 +331,36 @@ class Chain:
             return self._block_by_hash(self._canon(number)[0]).receipt_views[index]
 
     def get_logs(
-        self, log_filter: LogFilter, from_block: BlockRef = LATEST, to_block: BlockRef = LATEST
+        self, log_filter: LogFilter, from_block: BlockRef = LATEST, to_block: BlockRef = LATEST,
+        max_results: int | None = None,
     ) -> list[LogEntry]:
-        """Logs of mined blocks in [from_block, to_block] that match, in chain order."""
+        """Logs of mined blocks in [from_block, to_block] that match, in chain order.
+
+        The lock is taken per stretch of blocks, so a long scan never holds
+        up mining or other readers for long; a scan the chain was reverted
+        under (evm_revert) is refused rather than answered with a mix.
+        """
         with self._lock:
             first, last = self.resolve_number(from_block), self.resolve_number(to_block)
             if first > last:
                 raise InvalidRequest(f"fromBlock ({first}) is after toBlock ({last})")
-            found = []
-            for number in range(first, last + 1):
-                block_hash = self._canon(number)[0]
-                if not log_filter.may_match_bloom(self._header_by_hash(block_hash).bloom):
-                    continue
-                for receipt in self._block_by_hash(block_hash).receipt_views:
-                    found.extend(entry for entry in receipt.logs if log_filter.matches(entry))
-            return found
+            last_hash = self._canon(last)[0]
+        found: list[LogEntry] = []
+        for start in range(first, last + 1, LOG_SCAN_STRETCH):
+            with self._lock:
+                if self.head_number < last or self._canon(last)[0] != last_hash:
+                    raise ChainError("the chain was reverted during the log query; query again")
+                for number in range(start, min(start + LOG_SCAN_STRETCH, last + 1)):
+                    block_hash = self._canon(number)[0]
+                    if not log_filter.may_match_bloom(self._header_by_hash(block_hash).bloom):
+                        continue
+                    for receipt in self._block_by_hash(block_hash).receipt_views:
+                        found.extend(entry for entry in receipt.logs if log_filter.matches(entry))
+                    if max_results is not None and len(found) > max_results:
+                        raise ChainError(
+                            f"query returned more than {max_results} results; narrow the block range or the filter"
+                        )
+        return found
 
     # ------------------------------------------------------------------ state access
     def state_at(self, ref: BlockRef = LATEST) -> StateAPI:
@@ -571,6 +585,16 @@ class Chain:
         for listener in list(self._pending_listeners):
             listener(tx)
 
+    def mine_leftover_pool(self) -> None:
+        """In automine, mine what the pool held when the chain opened.
+
+        Transactions pooled just before a crash were admitted but never
+        acknowledged. The node calls this once it serves, never at open: a
+        pooled transaction must not keep the node from starting.
+        """
+        with self._lock:
+            self._automine_pool()
+
     def _automine_pool(self) -> list[_Built]:
         """In automine, mine each executable pooled transaction in a block of its own."""
         built = []
@@ -594,16 +618,21 @@ class Chain:
             return self._mine(candidates).block
 
     def mine_blocks(self, count: int, interval: int = 1) -> list[Block]:
-        """Mine ``count`` blocks, each ``interval`` seconds after the previous (anvil_mine)."""
-        if count < 1:
-            raise InvalidRequest("block count must be at least 1")
+        """Mine ``count`` blocks, each ``interval`` seconds after the previous (anvil_mine).
+
+        Each is a real block on disk (about 1.5 ms and a few KB), so a call
+        mines at most MAX_MINED_BLOCKS, and takes the lock per block: reads
+        and transactions are served in between.
+        """
+        if not 1 <= count <= MAX_MINED_BLOCKS:
+            raise InvalidRequest(f"block count must be from 1 to {MAX_MINED_BLOCKS}, got {count}")
         if interval < 1:
             raise InvalidRequest("interval must be at least 1 second")
-        with self._lock:
-            mined = [self.mine()]
-            for _ in range(count - 1):
-                mined.append(self.mine(timestamp=mined[-1].header.timestamp + interval))
-            return mined
+        mined = [self.mine()]
+        for _ in range(count - 1):
+            with self._lock:
+                mined.append(self.mine(timestamp=self.head.timestamp + interval))
+        return mined
 
     def _state_nonce_reader(self) -> Callable[[bytes], int]:
         return self._head_reader().get_nonce

@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="most gas an eth_call, eth_estimateGas or debug_traceCall may use")
     node.add_argument("--call-timeout", type=_positive_float, default=5.0, metavar="SECONDS",
                       help="longest an eth_call, eth_estimateGas or debug_traceCall may run")
+    node.add_argument("--max-trace-size", type=_positive_int, default=None, metavar="BYTES",
+                      help="largest debug_trace* answer, in estimated JSON bytes (default 64 MiB)")
+    node.add_argument("--max-log-results", type=_positive_int, default=None, metavar="N",
+                      help="most logs one eth_getLogs or eth_getFilterLogs may return (default 10,000)")
     node.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                       help="log verbosity: info shows mined transactions, debug every request")
     node.add_argument("--no-ml-precompiles", action="store_true",
@@ -169,6 +173,9 @@ async def _serve(args: argparse.Namespace) -> int:
     limits = Limits(
         call_gas_cap=args.call_gas_cap, call_timeout=args.call_timeout,
         max_batch=args.max_batch, max_request_bytes=args.max_request_size,
+        **{name: value for name, value in (
+            ("max_trace_bytes", args.max_trace_size), ("max_log_results", args.max_log_results),
+        ) if value is not None},
     )
     allow_origin = args.allow_origin if args.allow_origin is not None else ("*" if is_loopback(args.host) else None)
     runner = web.AppRunner(RpcServer(Api(chain, miner, limits), allow_origin=allow_origin).app(), access_log=None)
@@ -184,12 +191,21 @@ async def _serve(args: argparse.Namespace) -> int:
         return 1
     port = runner.addresses[0][1]  # the real one when --port 0
     print(banner(chain, miner, args, f"http://{_url_host(args.host)}:{port}"), flush=True)
+    leftovers = asyncio.create_task(asyncio.to_thread(_mine_leftover_pool, chain))
     await stopping.wait()
+    await leftovers
     print("\nstopping: finishing the current block and closing the data dir", flush=True)
     await runner.cleanup()
     miner.stop()
     chain.close()
     return 0
+
+
+def _mine_leftover_pool(chain: Chain) -> None:
+    try:
+        chain.mine_leftover_pool()
+    except Exception:  # a pooled transaction that fails to mine must not end the node
+        logging.getLogger("sumchain").exception("mining the transactions pooled before the last stop failed")
 
 
 def _url_host(host: str) -> str:

@@ -8,7 +8,9 @@ exactly as ``Chain.call`` runs it.
 
 The config is geth's: ``{"tracer": "callTracer", "tracerConfig": {...}}``,
 or no tracer for the struct logger with its options at the top level, and
-``timeout`` (a Go duration such as ``"5s"``) to bound the run.
+``timeout`` (a Go duration such as ``"5s"``) to bound the run. ``max_bytes``
+bounds the trace's JSON size (0: no bound): past it the trace is abandoned
+with a clear error instead of filling memory.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
 
-from vm.tracing import CallTracer, Deadline, Outcome, StructLogger, Tracer, inspecting
+from vm.tracing import CallTracer, Deadline, Outcome, StructLogger, TraceBudget, Tracer, TraceTooLarge, inspecting
 
 from .blocks import BlockRef
 from .chain import Chain, apply_to_block, timeouts_as_failures
@@ -26,9 +28,9 @@ from .errors import ChainError, InvalidRequest
 from .execution import CallRequest, execute_call
 
 
-def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any]) -> dict[str, Any]:
+def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any], max_bytes: int = 0) -> dict[str, Any]:
     """The trace of a mined transaction, identical to what its block did."""
-    tracer = tracer_for(config)
+    tracer = tracer_for(config, max_bytes)
     timeout = timeout_of(config)
     with chain._lock:
         lookup = chain.get_transaction(tx_hash)
@@ -39,7 +41,7 @@ def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any]) -
     for earlier in block.transactions[:lookup.index]:
         header, _, _ = apply_to_block(vm, header, earlier)
     transaction = block.transactions[lookup.index]
-    with _traced(vm.state, tracer, timeout):
+    with timeouts_as_failures(), _traced(vm.state, tracer, timeout):
         receipt, computation = vm.apply_transaction(header, transaction)
     # py-evm's receipts count gas cumulatively over the block.
     return tracer.result(Outcome(computation, transaction.gas, receipt.gas_used - header.gas_used))
@@ -51,13 +53,14 @@ def trace_call(
     ref: BlockRef,
     config: Mapping[str, Any],
     state_override: Callable[[StateAPI], None] | None = None,
+    max_bytes: int = 0,
 ) -> dict[str, Any]:
     """The trace of ``request`` run as ``Chain.call`` runs it (same block context, fees and gas).
 
     ``state_override`` edits the state first, as it does for ``Chain.call``
     (geth's ``stateOverrides`` of debug_traceCall).
     """
-    tracer = tracer_for(config)
+    tracer = tracer_for(config, max_bytes)
     timeout = timeout_of(config)
     with chain._lock:
         header, state_factory = chain._call_context(ref, request.pays_fees)
@@ -69,16 +72,16 @@ def trace_call(
     return tracer.result(Outcome(result.computation, result.gas_limit, result.gas_used))
 
 
-def tracer_for(config: Mapping[str, Any]) -> Tracer:
+def tracer_for(config: Mapping[str, Any], max_bytes: int = 0) -> Tracer:
     """The tracer ``config`` names, configured; none named is the struct logger."""
     name = config.get("tracer")
     if not name:
-        return StructLogger(config)
+        return StructLogger(config, TraceBudget(max_bytes))
     if name == "callTracer":
         tracer_config = config.get("tracerConfig") or {}
         if not isinstance(tracer_config, Mapping):
             raise InvalidRequest("tracerConfig: expected an object")
-        return CallTracer(tracer_config)
+        return CallTracer(tracer_config, TraceBudget(max_bytes))
     raise InvalidRequest(f"tracer {name} not supported; use callTracer or the default struct logger")
 
 
@@ -99,13 +102,17 @@ def timeout_of(config: Mapping[str, Any]) -> float | None:
 
 @contextmanager
 def _traced(state: StateAPI, tracer: Tracer, timeout: float | None) -> Iterator[None]:
-    """``state`` reports to ``tracer``, and gives up after ``timeout`` seconds if one is set."""
-    with inspecting(state, tracer):
-        if timeout is None:
-            yield
-        else:
-            with inspecting(state, Deadline(timeout)):
+    """``state`` reports to ``tracer``, and gives up after ``timeout`` seconds if one is set
+    or once the trace outgrows its budget."""
+    try:
+        with inspecting(state, tracer):
+            if timeout is None:
                 yield
+            else:
+                with inspecting(state, Deadline(timeout)):
+                    yield
+    except TraceTooLarge as error:
+        raise ChainError(str(error)) from None
 
 
 def _block_start(chain: Chain, number: int, timestamp: int) -> tuple[VirtualMachineAPI, BlockHeaderAPI]:

@@ -2,7 +2,10 @@
 
 Filters collect events as the chain produces them (block and pending
 transaction listeners), so a poll returns only what happened since the last
-one. Like geth, a filter nobody polls for five minutes is removed.
+one. Like geth, a filter nobody polls for five minutes is removed. At most
+MAX_FILTERS exist at once, each holding at most MAX_QUEUED_PER_FILTER
+changes; a log filter holds the chain's own log entries (shared by every
+filter, formatted when polled), so many filters cost little more than one.
 """
 from __future__ import annotations
 
@@ -12,15 +15,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from node.blocks import Block, BlockRef, LogFilter
+from node.blocks import Block, BlockRef, LogEntry, LogFilter
 from node.chain import Chain
 from node.transactions import NodeTransaction
 
 from .codec import data, format_log
-from .errors import RpcError, SERVER_ERROR
+from .errors import LIMIT_EXCEEDED, RpcError, SERVER_ERROR
 
 FILTER_TIMEOUT_SECONDS = 300
 MAX_QUEUED_PER_FILTER = 10_000
+MAX_FILTERS = 1_000
 
 
 @dataclass
@@ -34,9 +38,11 @@ class _Filter:
 
 
 class FilterManager:
-    def __init__(self, chain: Chain, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, chain: Chain, clock: Callable[[], float] = time.monotonic,
+                 max_log_results: int | None = None) -> None:
         self._chain = chain
         self._clock = clock
+        self._max_log_results = max_log_results
         self._filters: dict[str, _Filter] = {}
         self._lock = threading.Lock()
         chain.on_block(self._on_block)
@@ -56,6 +62,8 @@ class FilterManager:
         installed.last_poll = self._clock()
         with self._lock:
             self._expire()
+            if len(self._filters) >= MAX_FILTERS:
+                raise RpcError(LIMIT_EXCEEDED, f"too many filters: at most {MAX_FILTERS}; uninstall some first")
             self._filters[filter_id] = installed
         return filter_id
 
@@ -67,7 +75,7 @@ class FilterManager:
         with self._lock:
             polled = self._get(filter_id)
             found, polled.changes = polled.changes, []
-            return found
+        return [format_log(change) if isinstance(change, LogEntry) else change for change in found]
 
     def logs(self, filter_id: str) -> list[dict[str, Any]]:
         """eth_getFilterLogs: every matching log of the filter's whole range."""
@@ -75,7 +83,8 @@ class FilterManager:
             polled = self._get(filter_id)
             if polled.kind != "logs":
                 raise RpcError(SERVER_ERROR, "filter not found: not a log filter")
-        return [format_log(entry) for entry in self._chain.get_logs(polled.log_filter, polled.from_block, polled.to_block)]
+        entries = self._chain.get_logs(polled.log_filter, polled.from_block, polled.to_block, self._max_log_results)
+        return [format_log(entry) for entry in entries]
 
     def _get(self, filter_id: str) -> _Filter:
         self._expire()
@@ -99,7 +108,7 @@ class FilterManager:
                     for receipt in block.receipt_views:
                         for entry in receipt.logs:
                             if installed.log_filter.matches(entry):
-                                _append(installed, format_log(entry))
+                                _append(installed, entry)
 
     def _on_pending(self, tx: NodeTransaction) -> None:
         with self._lock:

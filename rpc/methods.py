@@ -40,6 +40,8 @@ class Limits:
     max_batch: int = 1000  # geth's BatchRequestLimit
     max_request_bytes: int = 5 * 1024 * 1024  # geth's HTTP body limit
     max_log_blocks: int = 100_000  # blocks one eth_getLogs may scan
+    max_log_results: int = 10_000  # logs one eth_getLogs may return (Infura's and Alchemy's bound)
+    max_trace_bytes: int = 64 * 1024 * 1024  # estimated JSON of one debug_trace* answer
 
 
 class Api:
@@ -47,7 +49,7 @@ class Api:
         self.chain = chain
         self.miner = miner
         self.limits = limits
-        self.filters = FilterManager(chain)
+        self.filters = FilterManager(chain, max_log_results=limits.max_log_results)
 
     def table(self) -> dict[str, Callable[[Params], Any]]:
         handlers = {
@@ -346,7 +348,7 @@ class Api:
         low, high = self.chain.resolve_number(first), self.chain.resolve_number(last)
         if high - low >= self.limits.max_log_blocks:
             raise RpcError(SERVER_ERROR, f"block range too large: at most {self.limits.max_log_blocks} blocks per query")
-        return [c.format_log(entry) for entry in self.chain.get_logs(log_filter, low, high)]
+        return [c.format_log(entry) for entry in self.chain.get_logs(log_filter, low, high, self.limits.max_log_results)]
 
     def eth_newFilter(self, params: Params) -> str:
         log_filter, first, last = c.parse_log_filter(c.params_at(params, 0, "filter"))
@@ -381,7 +383,7 @@ class Api:
         return "0x0"
 
     def anvil_mine(self, params: Params) -> None:
-        count = c.parse_quantity(c.params_at(params, 0, "blocks", "0x1"), "blocks", 1_000_000)
+        count = c.parse_quantity(c.params_at(params, 0, "blocks", "0x1"), "blocks")
         interval = c.parse_quantity(c.params_at(params, 1, "interval", "0x1"), "interval", 2**32)
         self.chain.mine_blocks(count, interval)
 
@@ -487,7 +489,9 @@ class Api:
         from node.tracing import trace_transaction
 
         tx_hash = c.parse_hash(c.params_at(params, 0, "transactionHash"), "transactionHash")
-        return trace_transaction(self.chain, tx_hash, _trace_config(c.params_at(params, 1, "options", None)))
+        config = _trace_config(c.params_at(params, 1, "options", None))
+        config.setdefault("timeout", f"{self.limits.call_timeout}s")
+        return trace_transaction(self.chain, tx_hash, config, self.limits.max_trace_bytes)
 
     def debug_traceCall(self, params: Params) -> Any:
         from node.tracing import trace_call
@@ -497,7 +501,7 @@ class Api:
         config = _trace_config(c.params_at(params, 2, "options", None))
         config.setdefault("timeout", f"{self.limits.call_timeout}s")
         overrides = _state_overrides(config.pop("stateOverrides", None))
-        return trace_call(self.chain, request, ref, config, overrides)
+        return trace_call(self.chain, request, ref, config, overrides, self.limits.max_trace_bytes)
 
 
 def _rewards(block: Any, percentiles: Sequence[float]) -> list[int]:

@@ -89,6 +89,39 @@ class ExecutionTimeout(Exception):
     """
 
 
+class TraceTooLarge(Exception):
+    """A trace outgrew its size budget: abandoned like an :class:`ExecutionTimeout`."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(
+            f"trace too large: more than {max_bytes} bytes of JSON; trace with a smaller \"limit\", "
+            f"\"disableStack\", without \"enableMemory\", or with the callTracer"
+        )
+
+
+class TraceBudget:
+    """The estimated JSON size of a trace so far, against its limit (0: none).
+
+    The estimate runs a little above the real size, so a trace that fits is
+    never refused for an estimate's error on the other side.
+    """
+
+    __slots__ = ("max_bytes", "used")
+
+    def __init__(self, max_bytes: int = 0) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+
+    def charge(self, size: int) -> None:
+        self.used += size
+        if self.max_bytes and self.used > self.max_bytes:
+            raise TraceTooLarge(self.max_bytes)
+
+
+# Estimated JSON bytes of the parts of a trace (a hex word with its quotes and comma is 69).
+LOG_BYTES, WORD_BYTES, SLOT_BYTES, FRAME_BYTES = 120, 70, 140, 260
+
+
 class Deadline(Inspector):
     """Abandons an execution (raises :class:`ExecutionTimeout`) once ``seconds`` have passed.
 
@@ -379,7 +412,8 @@ class StructLogger(Tracer):
     until then in its place.
     """
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    def __init__(self, config: Mapping[str, Any], budget: TraceBudget | None = None) -> None:
+        self.budget = budget or TraceBudget()
         self.with_stack = not config.get("disableStack", False)
         self.with_storage = not config.get("disableStorage", False)
         self.with_memory = bool(config.get("enableMemory", False))
@@ -426,6 +460,10 @@ class StructLogger(Tracer):
         refund = self._refund_counter()
         if refund:
             log["refund"] = refund
+        self.budget.charge(
+            LOG_BYTES + WORD_BYTES * (len(log.get("stack", ())) + len(log.get("memory", ())))
+            + SLOT_BYTES * len(log.get("storage", ())) + 2 * len(computation.return_data if self.with_return_data else b"")
+        )
         frame.pending = (len(self.logs), log)
         self.logs.append(None)  # its place, filled by step_end
 
@@ -591,7 +629,8 @@ class CallTracer(Tracer):
 
     stepped_opcodes = frozenset(range(LOG0, LOG4 + 1))  # for withLog; frames need no opcodes
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    def __init__(self, config: Mapping[str, Any], budget: TraceBudget | None = None) -> None:
+        self.budget = budget or TraceBudget()
         self.only_top_call = bool(config.get("onlyTopCall", False))
         self.with_log = bool(config.get("withLog", False))
         self._running: list[_CallFrame] = []
@@ -602,13 +641,16 @@ class CallTracer(Tracer):
 
     def enter(self, computation: ComputationAPI, call_type: str) -> None:
         if not self._skips(computation):
-            self._running.append(_CallFrame.entered(computation, call_type))
+            frame = _CallFrame.entered(computation, call_type)
+            self.budget.charge(FRAME_BYTES + 2 * len(frame.input))
+            self._running.append(frame)
 
     def exit(self, computation: ComputationAPI) -> None:
         if self._skips(computation):
             return
         frame = self._running.pop()
         frame.finish(computation)
+        self.budget.charge(2 * len(frame.output))
         if self._running:
             self._running[-1].calls.append(frame)
         else:
@@ -621,6 +663,7 @@ class CallTracer(Tracer):
             return
         frame = self._running[-1]
         _, address, topics, data = computation._log_entries[-1]
+        self.budget.charge(FRAME_BYTES + WORD_BYTES * len(topics) + 2 * len(data))
         frame.logs.append(_CallLog(address, topics, data, len(frame.calls)))
 
     def result(self, outcome: Outcome) -> dict[str, Any]:
