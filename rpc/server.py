@@ -1,8 +1,18 @@
 """JSON-RPC 2.0 over HTTP POST and WebSocket, on one aiohttp port.
 
 Every method runs in a worker thread (the chain is synchronous), so a slow
-call never stalls the event loop; WebSocket connections each have their own
-bounded send queue, so a slow reader only ever delays itself.
+call never stalls the event loop; the methods that execute code or scan the
+chain (HEAVY_METHODS) share all but QUICK_WORKERS of the threads and encode
+their own answers there, so cheap requests never queue behind them and a
+large trace is not serialised on the event loop. WebSocket connections each
+have their own bounded send queue, so a slow reader only ever delays itself.
+
+Hostile input costs one error answer, never the node: JSON is parsed by orjson,
+whose nesting limit keeps a deep document from overflowing the C stack (py_ecc
+raises the recursion limit to 100,000, so the stdlib decoder would segfault
+first), and the Host, Origin and Content-Type checks keep web pages the user
+visits from calling a node on their machine (docs/rpc.md, "Hostile input and
+browsers").
 """
 from __future__ import annotations
 
@@ -14,7 +24,8 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-from aiohttp import WSMsgType, web
+import orjson
+from aiohttp import WSMsgType, hdrs, web
 
 from node.blocks import Block
 from node.errors import ChainError
@@ -31,6 +42,12 @@ log = logging.getLogger("sumchain.rpc")
 
 WEBSOCKET_QUEUE_LIMIT = 10_000  # messages a client may fall behind before it is dropped
 WORKER_THREADS = 8
+QUICK_WORKERS = 2  # threads heavy methods may never take: eth_blockNumber stays answered
+HEAVY_METHODS = frozenset({
+    "eth_call", "eth_estimateGas", "eth_createAccessList", "eth_getLogs", "eth_getFilterLogs",
+    "debug_traceTransaction", "debug_traceCall", "evm_mine", "anvil_mine", "hardhat_mine",
+})
+JSON_CONTENT_TYPES = ("application/json", "application/json-rpc", "application/jsonrequest")  # geth's
 
 
 def is_loopback(host: str) -> bool:
@@ -42,6 +59,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_name(host_header: str) -> str:
+    """The name in a Host header, without its port: "[::1]:8545" -> "::1"."""
+    if host_header.startswith("["):
+        return host_header[1:].partition("]")[0]
+    return host_header.rpartition(":")[0] if ":" in host_header else host_header
+
+
 class RpcServer:
     def __init__(self, api: Api, *, allow_origin: str | None = None) -> None:
         self.api = api
@@ -49,9 +73,10 @@ class RpcServer:
         self.allow_origin = allow_origin
         self.handlers: dict[str, Callable[[list], Any]] = api.table()
         self._executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rpc")
+        self._heavy_slots = asyncio.Semaphore(WORKER_THREADS - QUICK_WORKERS)
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.limits.max_request_bytes, middlewares=[self._cors])
+        app = web.Application(client_max_size=self.limits.max_request_bytes, middlewares=[self._guard, self._cors])
         app.router.add_post("/", self._http)
         app.router.add_get("/", self._websocket)
         app.router.add_route("OPTIONS", "/", self._preflight)
@@ -63,10 +88,42 @@ class RpcServer:
 
     # ------------------------------------------------------------ HTTP
     async def _http(self, request: web.Request) -> web.Response:
+        if request.content_type not in JSON_CONTENT_TYPES:  # a missing one reads as application/octet-stream
+            # what a page may POST cross-origin without a preflight (text/plain, a form, an untyped Blob)
+            return web.Response(status=415, text="invalid content type, only application/json is supported\n")
         response = await self.handle_payload(await request.read())
         if response is None:  # only notifications: nothing to answer
             return web.Response(status=204)
-        return web.Response(text=json.dumps(response), content_type="application/json")
+        return web.Response(body=_encode(response), content_type="application/json")
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Callable) -> web.StreamResponse:
+        """Refuses what a web page could make the user's browser send: a rebound Host, a foreign Origin."""
+        if not self._host_allowed(request):
+            return web.Response(status=403, text="invalid host specified\n")
+        origin = request.headers.get(hdrs.ORIGIN)
+        if origin is not None and not self._origin_allowed(origin, websocket=request.method == "GET"):
+            return web.Response(status=403, text=f"origin {origin} is not allowed (see --allow-origin)\n")
+        return await handler(request)
+
+    @staticmethod
+    def _host_allowed(request: web.Request) -> bool:
+        """On a loopback address only loopback names: another name is a page's domain rebound to 127.0.0.1."""
+        host_header = request.headers.get(hdrs.HOST)
+        sockname = request.transport.get_extra_info("sockname") if request.transport is not None else None
+        if host_header is None or not sockname or not is_loopback(sockname[0]):
+            return True
+        return is_loopback(host_name(host_header).lower())
+
+    def _origin_allowed(self, origin: str, *, websocket: bool) -> bool:
+        """The --allow-origin page (any with *); with none, no page may open a WebSocket."""
+        if self.allow_origin == "*":
+            return True
+        if self.allow_origin is None:
+            # Over HTTP CORS keeps pages out (no CORS headers, refused preflight, JSON-only bodies);
+            # a WebSocket upgrade has no CORS, so there every page is refused.
+            return not websocket
+        return origin.lower() == self.allow_origin.lower()
 
     @web.middleware
     async def _cors(self, request: web.Request, handler: Callable) -> web.StreamResponse:
@@ -89,8 +146,8 @@ class RpcServer:
     async def handle_payload(self, raw: bytes | str, connection: "Connection | None" = None) -> Any:
         """The response to one request or a batch (None when nothing is owed)."""
         try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as error:
+            payload = orjson.loads(raw)  # nesting deeper than 1,024 is a JSONDecodeError, as is bad UTF-8
+        except orjson.JSONDecodeError as error:
             return _error_response(None, RpcError(PARSE_ERROR, f"parse error: {error}"))
         if isinstance(payload, list):
             if not payload:
@@ -109,7 +166,10 @@ class RpcServer:
         request_id = item.get("id")
         notification = "id" not in item
         if not isinstance(request_id, (str, int, type(None))) or isinstance(request_id, bool):
-            return _error_response(None, RpcError(INVALID_REQUEST, "invalid request: id must be a string, number or null"))
+            # orjson reads an integer past 64 bits as a float, refused like any other fraction
+            return _error_response(None, RpcError(
+                INVALID_REQUEST, "invalid request: id must be a string, an integer of at most 64 bits, or null"
+            ))
         method, params = item.get("method"), item.get("params", [])
         if item.get("jsonrpc") != "2.0" or not isinstance(method, str):
             return _error_response(request_id, RpcError(INVALID_REQUEST, 'invalid request: needs "jsonrpc": "2.0" and a method name'))
@@ -139,7 +199,11 @@ class RpcServer:
         handler = self.handlers.get(method)
         if handler is None:
             raise RpcError(METHOD_NOT_FOUND, f"the method {method} does not exist/is not available")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, handler, params)
+        loop = asyncio.get_running_loop()
+        if method not in HEAVY_METHODS:
+            return await loop.run_in_executor(self._executor, handler, params)
+        async with self._heavy_slots:  # waiting here holds no thread
+            return await loop.run_in_executor(self._executor, _encoded_result, handler, params)
 
     # ------------------------------------------------------------ WebSocket
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
@@ -171,19 +235,22 @@ class Connection:
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=WEBSOCKET_QUEUE_LIMIT)
         self.subscriptions: dict[str, Callable] = {}
         self.sender = self.loop.create_task(self._send_forever())
+        self.closing: asyncio.Task | None = None  # set once it fell too far behind
 
     def send(self, message: Any) -> None:
+        if self.closing is not None:  # being disconnected: the rest is dropped, unlogged
+            return
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:  # it stopped reading: drop it rather than hold memory
             log.warning("closing a WebSocket client that fell %d messages behind", WEBSOCKET_QUEUE_LIMIT)
-            self.loop.create_task(self.ws.close(code=1008, message=b"too slow"))
+            self.closing = self.loop.create_task(self.ws.close(code=1008, message=b"too slow"))
 
     async def _send_forever(self) -> None:
         while True:
             message = await self.queue.get()
             try:
-                await self.ws.send_str(json.dumps(message))
+                await self.ws.send_str(_encode(message).decode())
             except (ConnectionError, RuntimeError):
                 return
 
@@ -240,6 +307,25 @@ class Connection:
 
 def _error_response(request_id: Any, error: RpcError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": error.to_json()}
+
+
+def _encode(message: Any) -> bytes:
+    """orjson's bytes; the stdlib's where orjson refuses (ints past 64 bits, nesting past 254 levels:
+    a callTracer frame tree of a deep call stack), so no result is lost to the encoder."""
+    try:
+        return orjson.dumps(message)
+    except TypeError:
+        pass
+    try:
+        return json.dumps(message).encode()
+    except (TypeError, ValueError):  # a bug must cost one answer, never the connection
+        log.exception("unserialisable JSON-RPC answer")
+        return orjson.dumps(_error_response(None, RpcError(INTERNAL_ERROR, "internal error: unserialisable answer")))
+
+
+def _encoded_result(handler: Callable[[list], Any], params: list) -> orjson.Fragment:
+    """Run ``handler`` and encode its result in the worker thread: the event loop only copies it."""
+    return orjson.Fragment(_encode(handler(params)))
 
 
 def _preview(params: Any) -> str:

@@ -107,3 +107,32 @@ def test_anvil_mine_is_bounded_and_lets_reads_through(rpc, chain):
     mining.join()
     assert chain.head_number == start + 2_000
     assert any(start < number < start + 2_000 for number in seen)
+
+
+def test_cheap_requests_do_not_queue_behind_expensive_ones(chain):
+    """A dozen endless calls (more than the server's threads) and eth_blockNumber is still answered
+    before any of them ends."""
+    import time
+
+    running = RunningNode(chain, call_timeout=3.0)
+    try:
+        rpc = _client(running.url)
+        rpc("anvil_setCode", LOOPER, LOOP)
+        finished: list[float] = []
+
+        def endless_call():
+            answer = rpc("eth_call", {"to": LOOPER, "gas": hex(30_000_000)})
+            finished.append(time.monotonic())
+            assert "timeout" in answer["error"]["message"]
+
+        callers = [threading.Thread(target=endless_call) for _ in range(12)]
+        for caller in callers:
+            caller.start()
+        time.sleep(0.5)  # let them all reach the server
+        assert rpc("eth_blockNumber")["result"] == hex(chain.head_number)
+        answered = time.monotonic()
+        for caller in callers:
+            caller.join()
+        assert len(finished) == 12 and answered < min(finished)
+    finally:
+        running.stop()
