@@ -27,13 +27,13 @@ from typing import Any, Callable
 import orjson
 from aiohttp import WSMsgType, hdrs, web
 
-from node.blocks import Block
+from node.blocks import Block, LogEntry
 from node.errors import ChainError
 from node.transactions import NodeTransaction
 
 from . import codec as c
 from .errors import (
-    INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RpcError,
+    INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, LIMIT_EXCEEDED, METHOD_NOT_FOUND, PARSE_ERROR, RpcError,
     from_chain_error,
 )
 from .methods import Api, Limits
@@ -41,6 +41,7 @@ from .methods import Api, Limits
 log = logging.getLogger("sumchain.rpc")
 
 WEBSOCKET_QUEUE_LIMIT = 10_000  # messages a client may fall behind before it is dropped
+MAX_SUBSCRIPTIONS = 1_000  # per WebSocket connection
 WORKER_THREADS = 8
 QUICK_WORKERS = 2  # threads heavy methods may never take: eth_blockNumber stays answered
 HEAVY_METHODS = frozenset({
@@ -74,6 +75,7 @@ class RpcServer:
         self.handlers: dict[str, Callable[[list], Any]] = api.table()
         self._executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rpc")
         self._heavy_slots = asyncio.Semaphore(WORKER_THREADS - QUICK_WORKERS)
+        self._formatted_logs: tuple[bytes, list] = (b"", [])
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=self.limits.max_request_bytes, middlewares=[self._guard, self._cors])
@@ -82,6 +84,14 @@ class RpcServer:
         app.router.add_route("OPTIONS", "/", self._preflight)
         app.on_cleanup.append(self._shutdown)
         return app
+
+    def formatted_logs(self, block: Block) -> list[tuple[LogEntry, dict[str, Any]]]:
+        """A block's logs with their JSON, made once for all the subscriptions that send them
+        (block listeners run one block at a time, in the mining thread)."""
+        if self._formatted_logs[0] != block.hash:
+            logs = [(entry, c.format_log(entry)) for receipt in block.receipt_views for entry in receipt.logs]
+            self._formatted_logs = (block.hash, logs)
+        return self._formatted_logs[1]
 
     async def _shutdown(self, app: web.Application) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -255,6 +265,8 @@ class Connection:
                 return
 
     def subscribe(self, params: list) -> str:
+        if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+            raise RpcError(LIMIT_EXCEEDED, f"too many subscriptions on this connection: at most {MAX_SUBSCRIPTIONS}")
         kind = c.params_at(params, 0, "subscription type")
         chain = self.server.api.chain
         subscription = hex(secrets.randbits(128))
@@ -266,10 +278,9 @@ class Connection:
             log_filter, _, _ = c.parse_log_filter(c.params_at(params, 1, "filter", None))
 
             def on_block(block: Block) -> None:
-                for receipt in block.receipt_views:
-                    for entry in receipt.logs:
-                        if log_filter.matches(entry):
-                            self._notify(subscription, c.format_log(entry))
+                for entry, formatted in self.server.formatted_logs(block):
+                    if log_filter.matches(entry):
+                        self._notify(subscription, formatted)
             listeners = (chain.on_block, on_block)
         elif kind == "newPendingTransactions":
             full = bool(c.params_at(params, 1, "hydrated", False))

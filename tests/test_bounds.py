@@ -136,3 +136,55 @@ def test_cheap_requests_do_not_queue_behind_expensive_ones(chain):
         assert len(finished) == 12 and answered < min(finished)
     finally:
         running.stop()
+
+
+def test_websocket_subscriptions_are_bounded_per_connection(node, chain):
+    import asyncio
+
+    import aiohttp
+
+    from rpc.server import MAX_SUBSCRIPTIONS
+
+    async def run():
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(node.ws_url) as ws:
+                answers = []
+                for first in (0, MAX_SUBSCRIPTIONS):  # a batch holds at most 1,000 requests
+                    batch = [{"jsonrpc": "2.0", "id": n, "method": "eth_subscribe", "params": ["newHeads"]}
+                             for n in range(first, min(first + 1_000, MAX_SUBSCRIPTIONS + 1))]
+                    await ws.send_str(json.dumps(batch))
+                    answers += json.loads((await ws.receive(timeout=60)).data)
+                return answers
+
+    answers = asyncio.run(run())
+    assert sum("result" in answer for answer in answers) == MAX_SUBSCRIPTIONS
+    refused = [answer for answer in answers if "error" in answer]
+    assert len(refused) == 1 and refused[0]["error"]["code"] == -32005
+
+
+def test_log_subscriptions_share_one_formatting_per_block(node, chain):
+    import asyncio
+
+    import aiohttp
+
+    rpc = _client(node.url)
+    rpc("anvil_setCode", EMITTER, EMIT_FIVE)
+
+    async def run():
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(node.ws_url) as ws:
+                for n in range(3):
+                    await ws.send_str(json.dumps({"jsonrpc": "2.0", "id": n, "method": "eth_subscribe",
+                                                  "params": ["logs", {"address": EMITTER}]}))
+                    assert "result" in json.loads((await ws.receive(timeout=60)).data)
+                await asyncio.get_running_loop().run_in_executor(None, _send, rpc, chain, EMITTER, 100_000)
+                received = [json.loads((await ws.receive(timeout=60)).data) for _ in range(15)]
+                return received
+
+    received = asyncio.run(run())
+    by_subscription: dict[str, list] = {}
+    for message in received:
+        by_subscription.setdefault(message["params"]["subscription"], []).append(message["params"]["result"])
+    assert len(by_subscription) == 3
+    first, second, third = by_subscription.values()
+    assert len(first) == 5 and first == second == third
