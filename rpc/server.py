@@ -221,7 +221,7 @@ class RpcServer:
         if not ws.can_prepare(request).ok:
             return web.Response(text="sumchain JSON-RPC: POST requests to this URL, or open a WebSocket here.\n")
         await ws.prepare(request)
-        connection = Connection(self, ws)
+        connection = Connection(self, ws, request.transport)
         try:
             async for message in ws:
                 if message.type == WSMsgType.TEXT or message.type == WSMsgType.BINARY:
@@ -238,23 +238,28 @@ class RpcServer:
 class Connection:
     """One WebSocket client: its subscriptions and its own ordered send queue."""
 
-    def __init__(self, server: RpcServer, ws: web.WebSocketResponse) -> None:
+    def __init__(self, server: RpcServer, ws: web.WebSocketResponse, transport: asyncio.Transport | None) -> None:
         self.server = server
         self.ws = ws
+        self.transport = transport
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=WEBSOCKET_QUEUE_LIMIT)
         self.subscriptions: dict[str, Callable] = {}
         self.sender = self.loop.create_task(self._send_forever())
-        self.closing: asyncio.Task | None = None  # set once it fell too far behind
+        self.dropped = False  # set once it fell too far behind
 
     def send(self, message: Any) -> None:
-        if self.closing is not None:  # being disconnected: the rest is dropped, unlogged
+        if self.dropped:  # being disconnected: the rest is dropped, unlogged
             return
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:  # it stopped reading: drop it rather than hold memory
             log.warning("closing a WebSocket client that fell %d messages behind", WEBSOCKET_QUEUE_LIMIT)
-            self.closing = self.loop.create_task(self.ws.close(code=1008, message=b"too slow"))
+            self.dropped = True
+            # Cut, not closed: a close frame waits behind a send buffer the client never empties,
+            # and meanwhile the node would go on reading (and answering into nothing) its requests.
+            if self.transport is not None:
+                self.transport.abort()
 
     async def _send_forever(self) -> None:
         while True:
