@@ -25,8 +25,13 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(BIN)/sumchain node --genesis $(GENESIS) --data-dir $(DATA_DIR) $(ARGS)
 
-test: install
+# tests/hardhat: a Hardhat 2 project that drives the node through hardhat-network-helpers.
+test: install tests/hardhat/node_modules/.installed
 	$(BIN)/pytest $(ARGS)
+
+tests/hardhat/node_modules/.installed: tests/hardhat/package.json tests/hardhat/package-lock.json
+	cd tests/hardhat && npm ci --no-audit --no-fund
+	touch $@
 
 # Recompile contracts/ (not tests/contracts) into the committed artifacts in contracts/build/.
 contracts: node_modules/.installed
@@ -49,4 +54,4 @@ bench/peers/node_modules/.installed: bench/peers/package.json bench/peers/packag
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules bench/peers/node_modules .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules tests/hardhat/node_modules bench/peers/node_modules .pytest_cache .hypothesis

@@ -1,17 +1,17 @@
 """``sumchain bench gas``: the gas of the ML primitives and of the SUM actions, measured on the node.
 
-For each fork (Prague, the default, and Cancun) and mode (``precompile``: ``sumchain node``;
+For each fork (Osaka, the default, and Cancun) and mode (``precompile``: ``sumchain node``;
 ``fallback``: ``sumchain node --no-ml-precompiles``, the contracts' plain-Solidity paths, as on any
 other EVM chain) it starts a fresh in-memory node and measures:
 
-- the vector operations at 10, 100, 1,000 and 10,000 elements (bench/gas_vector.py; Prague only:
+- the vector operations at 10, 100, 1,000 and 10,000 elements (bench/gas_vector.py; Osaka only:
   the operations' gas does not depend on the fork),
 - the SUM actions of every model (bench/gas_sum.py), split into calldata and execution,
 - one bounty-market request's actions (bench/gas_market.py).
 
 Writes bench/results/gas.json, docs/gas.md, docs/gas.png (SUM actions against dimension) and
 docs/gas-vector.png (operations against size). ``--quick`` measures a small subset (two sizes, two
-small models, Prague) in well under a minute and writes only when ``--out`` names a directory.
+small models, Osaka) in well under a minute and writes only when ``--out`` names a directory.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from bench.harness import machine, progress, sumchain_node  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
 MODES = {"precompile": (), "fallback": ("--no-ml-precompiles",)}
-FORKS = ("prague", "cancun")
+FORKS = ("osaka", "cancun")
 SIZES = (10, 100, 1_000, 10_000)
 QUICK_SIZES = (10, 100)
 GOAL_ACTION, GOAL_RATIO = "addData, model updates", 20

@@ -114,7 +114,7 @@ def cases(quick: bool) -> list[Case]:
 
 
 class Meter:
-    """Splits each transaction's gas; the trace is fetched only when Prague's calldata floor binds."""
+    """Splits each transaction's gas; the trace is fetched only when the calldata floor (Prague on) binds."""
 
     def __init__(self, conn: Connection, parts: dict[str, str]) -> None:
         self.conn = conn
@@ -205,7 +205,7 @@ def _k(gas: float | int | None) -> str:
 
 
 def find(rows: list[dict[str, Any]], model: str, action: str, entry: str, mode: str,
-         fork: str = "prague") -> dict[str, Any] | None:
+         fork: str = "osaka") -> dict[str, Any] | None:
     return next((r for r in rows if (r["model"], r["action"], r["entry"], r["mode"], r["fork"])
                  == (model, action, entry, mode, fork)), None)
 
@@ -217,19 +217,19 @@ def markdown(rows: list[dict[str, Any]], chart_name: str) -> str:
         "",
         "Receipts of real transactions on `sumchain node` (\"precompile\": precompiles and vector store) and on",
         "`sumchain node --no-ml-precompiles` (\"fallback\": the same contracts on their plain-Solidity paths,",
-        "as on any other EVM chain), on Prague (the default) and on Cancun (`config.hardfork` in the",
+        "as on any other EVM chain), on Osaka (the default) and on Cancun (`config.hardfork` in the",
         "genesis file). Incentive mechanism Stakeable64(0, 0, 0, costWeight 1e9), as the original's gas",
         "harness; samples are unit-norm random vectors scaled by 1e9 (half of the values negative) or",
         "random feature indices. *predict* is `eth_estimateGas` of the classifier's view. \"original\" is",
         "the original contracts (solc 0.6.2, as they shipped) on the same EVM rules (`../shared/README.md`).",
         "",
-        "Under Prague a transaction pays `max(intrinsic + execution, floor)` (EIP-7623): *calldata* is",
+        "Since Prague a transaction pays `max(intrinsic + execution, floor)` (EIP-7623): *calldata* is",
         "the intrinsic gas (21,000 + 4 per zero byte + 16 per non-zero byte), *floor* the calldata floor",
         "(21,000 + 10 per token), *execution* the EVM's gas net of refunds (from the trace when the floor",
         "binds, as it does for dense samples in the ABI: a negative int64 is 32 non-zero bytes there, 8 in",
         "the packed entries). Cancun has no floor: there gasUsed is calldata + execution.",
         "",
-        "### Targets (Prague)",
+        "### Targets (Osaka)",
         "",
         "| model | action | entry | target | precompile | fallback | original |",
         "|---|---|---|---|---|---|---|",
@@ -250,7 +250,7 @@ def markdown(rows: list[dict[str, Any]], chart_name: str) -> str:
         "",
         "### Where the execution goes",
         "",
-        f"{model}, {action}, precompile mode, Prague: the call frames of the three parts (gross gas, cold-access",
+        f"{model}, {action}, precompile mode, Osaka: the call frames of the three parts (gross gas, cold-access",
         "surcharges of the calls themselves stay with the trainer) and the trainer's logs; the rest is the",
         "trainer's own work (reading the sample once, the record key, three cold calls).",
         "",
@@ -286,7 +286,7 @@ def markdown(rows: list[dict[str, Any]], chart_name: str) -> str:
             lines.append(head + f"deploy ({r['transactions']} transactions, largest {r['largest_transaction']:,}) | – | "
                          f"{r['mode']} | {r['gas_used']:,} | | | | {_k(ORIGINAL.get(r['model'], {}).get('deploy'))} |")
             continue
-        floor = f"{r['floor']:,}" + (" (binds)" if r["floor_binds"] else "") if r["fork"] == "prague" else "–"
+        floor = f"{r['floor']:,}" + (" (binds)" if r["floor_binds"] else "") if r["fork"] != "cancun" else "–"
         lines.append(head + f"{r['action']} | {r['entry']} | {r['mode']} | {r['gas_used']:,} | {r['intrinsic']:,} | "
                      f"{floor} | {r['execution']:,} | {_k(ORIGINAL.get(r['model'], {}).get(r['action']))} |")
     return "\n".join(lines)
@@ -297,7 +297,7 @@ def dense_dimensions(rows: list[dict[str, Any]]) -> list[int]:
 
 
 def chart(rows: list[dict[str, Any]], path: pathlib.Path) -> None:
-    """Dense perceptron: gas against dimension, log scales, one line per mode and entry (Prague)."""
+    """Dense perceptron: gas against dimension, log scales, one line per mode and entry (Osaka)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -326,7 +326,7 @@ def chart(rows: list[dict[str, Any]], path: pathlib.Path) -> None:
     axes[0].set_ylabel("gasUsed (log scale)")
     axes[0].legend(*max((axis.get_legend_handles_labels() for axis in axes), key=lambda found: len(found[0])),
                    fontsize=7)
-    figure.suptitle("DensePerceptron: gas per SUM action against dimension (Prague)")
+    figure.suptitle("DensePerceptron: gas per SUM action against dimension (Osaka)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

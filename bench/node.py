@@ -167,8 +167,11 @@ class Node:
 
 
 def node_name(client_version: str) -> str:
-    """'HardhatNetwork/2.29.1/@ethereumjs/vm/...' -> 'HardhatNetwork 2.29.1'; 'anvil/v1.7.1' -> 'anvil v1.7.1'."""
+    """'HardhatNetwork/2.29.1/@ethereumjs/vm/...' -> 'HardhatNetwork 2.29.1'; 'anvil/v1.7.1' -> 'anvil v1.7.1';
+    'anvil/sumchain/v0.1.0/...' (sumchain answers as Anvil-compatible) -> 'sumchain v0.1.0'."""
     parts = [p for p in client_version.split("/") if p]
+    if parts[:2] == ["anvil", "sumchain"]:
+        parts = parts[1:]
     return " ".join(parts[:2]) if parts else "other"
 
 

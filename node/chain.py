@@ -32,7 +32,8 @@ from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague.constants import HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE
 from eth_hash.auto import keccak
 
-from vm.fork import vm_class_for
+from vm.fork import max_transaction_gas, since_prague, vm_class_for
+from vm.osaka import BlockSizeBudget
 from vm.tracing import Deadline, ExecutionTimeout, attach
 
 from . import transactions as txs
@@ -45,7 +46,7 @@ from .errors import ChainError, ExecutionFailed, InvalidRequest, TransactionReje
 from .execution import (
     CallRequest, CallResult, estimate_gas, execute_call, initcode_too_large, minimum_gas, request_minimum_gas,
 )
-from .genesis import MAX_UINT64, Genesis
+from .genesis import MAX_GAS_LIMIT, MAX_UINT64, MIN_GAS_LIMIT, Genesis
 from .store import StateOverlay, Store, WriteSet, number_key, pack, unpack
 from .txpool import TxPool
 
@@ -83,6 +84,22 @@ class _Built:
     overlay: StateOverlay
     rejected: list[tuple[txs.NodeTransaction, str]]
     computations: list[ComputationAPI] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NextBlock:
+    """What the dev setters ask of the blocks to come (Hardhat's and Anvil's)."""
+
+    coinbase: bytes | None = None  # this block and every later one (anvil_setCoinbase)
+    gas_limit: int | None = None  # this block; later ones inherit it from their parent (evm_setBlockGasLimit)
+    base_fee: int | None = None  # this block only (anvil_setNextBlockBaseFeePerGas)
+    prev_randao: bytes | None = None  # this block only (hardhat_setPrevRandao)
+
+    def after_mining(self) -> "NextBlock":
+        return NextBlock(coinbase=self.coinbase)
+
+    def to_list(self) -> list:
+        return [self.coinbase, self.gas_limit, self.base_fee, self.prev_randao]
 
 
 @dataclass(frozen=True)
@@ -132,7 +149,7 @@ class Chain:
         self.store = store
         self.chain_id = genesis.chain_id
         self.vm_class = vm_class_for(genesis.hardfork, ml_precompiles)
-        self._calldata_floor = genesis.hardfork == "prague"
+        self._calldata_floor = since_prague(genesis.hardfork)
         self._chain_context = ChainContext(self.chain_id)
         self._consensus_context = ConsensusContext(None)
         self._clock = clock
@@ -140,7 +157,7 @@ class Chain:
         self._headers: dict[bytes, BlockHeaderAPI] = {}
         self._blocks: dict[bytes, Block] = {}
         self._reader: tuple[bytes, StateAPI] | None = None
-        self._call_header_cache: tuple[tuple[bytes, bytes, int, bool] | None, BlockHeaderAPI | None] = (None, None)
+        self._call_header_cache: tuple[tuple | None, BlockHeaderAPI | None] = (None, None)
         self.pool = TxPool()
         self.impersonated: set[bytes] = set()
         self.automine = automine
@@ -189,7 +206,7 @@ class Chain:
         )
         # EIP-4788 and EIP-2935 system contracts, present from genesis as on mainnet.
         state.set_code(BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE)
-        if self.genesis.hardfork == "prague":
+        if since_prague(self.genesis.hardfork):
             state.set_code(HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE)
         for account in self.accounts:
             state.set_balance(account.address, spec.dev_accounts.balance)
@@ -234,6 +251,7 @@ class Chain:
         self._head_number = self.store.get_meta("head")
         self._head_hash, self._head_root = self._canon(self._head_number)
         self._time_offset, self._next_timestamp = self.store.get_meta("clock")
+        self._next_block = NextBlock(*self.store.get_meta("next_block", []))
         for _, value in self.store.iterate("pool"):
             raw, sender, impersonated = unpack(value)
             self.pool.add(txs.restore(self.vm_class, raw, sender, impersonated))
@@ -436,6 +454,7 @@ class Chain:
         with self._lock:
             header, state_factory = self._call_context(ref, request.pays_fees)
         cap = header.gas_limit if request.gas is None else request.gas
+        cap = min(cap, max_transaction_gas(self.vm_class) or cap)  # EIP-7825, as geth: what a transaction may have
         prepare = _preparation(state_override, None if timeout is None else Deadline(timeout))
 
         def run(gas: int) -> CallResult:
@@ -556,7 +575,10 @@ class Chain:
         minimum = minimum_gas(tx, self._calldata_floor)
         if tx.gas < minimum:
             raise TransactionRejected(f"intrinsic gas too low: gas {tx.gas}, minimum needed {minimum}")
-        gas_limit = self.head.gas_limit
+        tx_gas_cap = max_transaction_gas(self.vm_class)  # EIP-7825 (Osaka)
+        if tx_gas_cap is not None and tx.gas > tx_gas_cap:
+            raise TransactionRejected(f"transaction gas limit too high (cap: {tx_gas_cap}, tx: {tx.gas})")
+        gas_limit = self.next_gas_limit()
         if tx.gas > gas_limit:
             raise TransactionRejected(f"exceeds block gas limit: gas {tx.gas}, block gas limit {gas_limit}")
         state = self._head_reader()
@@ -607,7 +629,12 @@ class Chain:
 
     # ------------------------------------------------------------------ mining
     def next_base_fee(self) -> int:
+        if self._next_block.base_fee is not None:
+            return self._next_block.base_fee
         return calculate_expected_base_fee_per_gas(self.head)
+
+    def next_gas_limit(self) -> int:
+        return self._next_block.gas_limit or self.head.gas_limit
 
     def mine(self, timestamp: int | None = None) -> Block:
         """Mine one block with the pool's executable transactions (Anvil's evm_mine)."""
@@ -655,6 +682,8 @@ class Chain:
             self._time_offset = self._next_timestamp - int(self._clock())
             self._next_timestamp = None
         writes.put("meta", b"clock", pack([self._time_offset, None]))
+        self._next_block = self._next_block.after_mining()
+        writes.put("meta", b"next_block", pack(self._next_block.to_list()))
         self.store.commit(writes)
         header = built.block.header
         self._head_number, self._head_hash, self._head_root = header.block_number, header.hash, header.state_root
@@ -694,24 +723,40 @@ class Chain:
     def _call_header(self, head_root: bytes, pays_fees: bool) -> BlockHeaderAPI:
         """The header calls on the head run in: the next block's, made once per head, second and
         kind of call (py-evm builds a header through every fork's constructor: a fifth of a short call)."""
-        key = (self._head_hash, head_root, self._next_block_timestamp(), pays_fees)
+        key = (self._head_hash, head_root, self._next_block_timestamp(), pays_fees, self._next_block)
         if self._call_header_cache[0] != key:
             header = _call_fees(self._next_header(self.head, head_root, key[2]), pays_fees)
             self._call_header_cache = (key, header)
         return self._call_header_cache[1]
 
-    def _next_header(self, parent: BlockHeaderAPI, parent_root: bytes, timestamp: int) -> BlockHeaderAPI:
-        return self.vm_class.create_header_from_parent(
-            parent,
-            coinbase=self.genesis.coinbase,
-            timestamp=timestamp,
-            gas_limit=parent.gas_limit,
-            extra_data=self.genesis.extra_data,
+    def _next_header(
+        self, parent: BlockHeaderAPI, parent_root: bytes, timestamp: int, replaying: BlockHeaderAPI | None = None
+    ) -> BlockHeaderAPI:
+        """The header of a block on ``parent``: the next block's (dev settings applied), or,
+        ``replaying`` a mined block, that block's own choices."""
+        if replaying is not None:
+            coinbase, gas_limit, base_fee, mix_hash = (
+                replaying.coinbase, replaying.gas_limit, replaying.base_fee_per_gas, replaying.mix_hash)
+        else:
+            settings = self._next_block
+            coinbase = settings.coinbase or self.genesis.coinbase
+            gas_limit = settings.gas_limit or parent.gas_limit
+            base_fee = settings.base_fee
             # PREVRANDAO: unpredictable enough for a dev chain, and reproducible.
-            mix_hash=keccak(parent.mix_hash + parent.block_number.to_bytes(8, "big")),
+            mix_hash = settings.prev_randao or keccak(parent.mix_hash + parent.block_number.to_bytes(8, "big"))
+        header = self.vm_class.create_header_from_parent(
+            parent,
+            coinbase=coinbase,
+            timestamp=timestamp,
+            gas_limit=gas_limit,
+            extra_data=self.genesis.extra_data,
+            mix_hash=mix_hash,
             state_root=parent_root,
             parent_beacon_block_root=ZERO_HASH32,
         )
+        if base_fee is not None and base_fee != header.base_fee_per_gas:  # py-evm takes only the computed one
+            header = header.copy(base_fee_per_gas=base_fee)
+        return header
 
     def _build(
         self,
@@ -729,10 +774,11 @@ class Chain:
         rejected: list[tuple[txs.NodeTransaction, str]] = []
         blocked: set[bytes] = set()
         current = header
+        size_budget = BlockSizeBudget(self.vm_class)  # EIP-7934 (Osaka): 8 MiB of RLP at most
         for tx in candidates:
             if tx.sender in blocked:
                 continue
-            if current.gas_used + tx.gas > current.gas_limit:
+            if current.gas_used + tx.gas > current.gas_limit or not size_budget.fits(tx):
                 blocked.add(tx.sender)  # it waits for a block with room
                 continue
             try:
@@ -742,6 +788,7 @@ class Chain:
                 blocked.add(tx.sender)
                 continue
             included.append(tx)
+            size_budget.add(tx)
             receipts.append(receipt)
             computations.append(computation)
         tx_root, _ = make_trie_root_and_nodes(included)
@@ -756,7 +803,7 @@ class Chain:
         return _Built(Block(final_header, tuple(included), tuple(receipts)), view.overlay, rejected, computations)
 
     def _start_block(
-        self, parent: BlockHeaderAPI, parent_root: bytes, timestamp: int
+        self, parent: BlockHeaderAPI, parent_root: bytes, timestamp: int, replaying: BlockHeaderAPI | None = None
     ) -> tuple[VirtualMachineAPI, BlockHeaderAPI, "_ChainView"]:
         """A VM for the child of ``parent`` on ``parent_root``, its system-contract writes done.
 
@@ -764,7 +811,7 @@ class Chain:
         replay runs exactly what the block ran.
         """
         view = _ChainView(self, StateOverlay(self.store))
-        header = self._next_header(parent, parent_root, timestamp)
+        header = self._next_header(parent, parent_root, timestamp, replaying)
         vm = self.vm_class(header, view, self._chain_context, self._consensus_context)
         vm.block_preprocessing(vm.get_block_class()(header, transactions=[], uncles=[], withdrawals=[]))
         return vm, header, view
@@ -872,29 +919,50 @@ class Chain:
             if saved is None:
                 return False
             number, block_hash, root, offset, next_timestamp, pool = saved
-            writes = WriteSet()
-            for discarded in range(number + 1, self._head_number + 1):
-                discarded_hash = self._canon(discarded)[0]
-                for tx in self._block_by_hash(discarded_hash).transactions:
-                    writes.delete("txs", tx.hash)
-                writes.delete("canon", number_key(discarded))
-                writes.delete("headers", discarded_hash)
-                writes.delete("bodies", discarded_hash)
-            writes.put("canon", number_key(number), block_hash + root)
-            writes.put("meta", b"head", pack(number))
+            writes = self._rewind_to(number, block_hash, root)
             writes.put("meta", b"clock", pack([offset, next_timestamp]))
             writes.put("meta", b"snapshots", pack({i: s for i, s in snapshots.items() if i < snapshot_id}))
-            for tx in self.pool.all():
-                writes.delete("pool", tx.hash)
             for raw, sender, impersonated in pool:
                 writes.put("pool", txs.restore(self.vm_class, raw, sender, impersonated).hash,
                            pack([raw, sender, impersonated]))
-            self.store.commit(writes)
-            self._blocks.clear()
-            self._headers.clear()
-            self.pool.clear()
-            self._load()
+            self._commit_rewind(writes)
             return True
+
+    def reset(self) -> None:
+        """Back to the genesis block and state (hardhat_reset without forking): later blocks, the
+        genesis block's dev edits, the pool, snapshots, the clock, impersonations and next-block
+        settings all go."""
+        with self._lock:
+            genesis = self._header_by_hash(self._canon(0)[0])
+            writes = self._rewind_to(0, genesis.hash, genesis.state_root)
+            writes.put("meta", b"clock", pack([0, None]))
+            writes.put("meta", b"snapshots", pack({}))
+            writes.put("meta", b"next_block", pack(NextBlock().to_list()))
+            self.impersonated.clear()
+            self._commit_rewind(writes)
+
+    def _rewind_to(self, number: int, block_hash: bytes, root: bytes) -> WriteSet:
+        """The writes that make block ``number`` (state ``root``) the head again, with an empty pool."""
+        writes = WriteSet()
+        for discarded in range(number + 1, self._head_number + 1):
+            discarded_hash = self._canon(discarded)[0]
+            for tx in self._block_by_hash(discarded_hash).transactions:
+                writes.delete("txs", tx.hash)
+            writes.delete("canon", number_key(discarded))
+            writes.delete("headers", discarded_hash)
+            writes.delete("bodies", discarded_hash)
+        writes.put("canon", number_key(number), block_hash + root)
+        writes.put("meta", b"head", pack(number))
+        for tx in self.pool.all():
+            writes.delete("pool", tx.hash)
+        return writes
+
+    def _commit_rewind(self, writes: WriteSet) -> None:
+        self.store.commit(writes)
+        self._blocks.clear()
+        self._headers.clear()
+        self.pool.clear()
+        self._load()
 
     # ------------------------------------------------------------------ dev state edits
     def set_balance(self, address: bytes, balance: int) -> None:
@@ -934,6 +1002,39 @@ class Chain:
     def stop_impersonating(self, address: bytes) -> None:
         with self._lock:
             self.impersonated.discard(address)
+
+    # ------------------------------------------------------------------ next-block settings
+    def set_coinbase(self, address: bytes) -> None:
+        self._set_next_block(coinbase=address)
+
+    def set_block_gas_limit(self, gas_limit: int) -> None:
+        if not MIN_GAS_LIMIT <= gas_limit <= MAX_GAS_LIMIT:
+            raise InvalidRequest(f"gas limit must be from {MIN_GAS_LIMIT} to {MAX_GAS_LIMIT}, got {gas_limit}")
+        self._set_next_block(gas_limit=gas_limit)
+
+    def set_next_block_base_fee(self, base_fee: int) -> None:
+        self._set_next_block(base_fee=base_fee)
+
+    def set_next_prev_randao(self, value: bytes) -> None:
+        self._set_next_block(prev_randao=value)
+
+    def _set_next_block(self, **changes: Any) -> None:
+        with self._lock:
+            self._next_block = replace(self._next_block, **changes)
+            writes = WriteSet()
+            writes.put("meta", b"next_block", pack(self._next_block.to_list()))
+            self.store.commit(writes)
+
+    def drop_transaction(self, tx_hash: bytes) -> bool:
+        """Remove a pooled transaction (hardhat_dropTransaction); False when the pool lacks it."""
+        with self._lock:
+            if tx_hash not in self.pool:
+                return False
+            self.pool.remove(tx_hash)
+            writes = WriteSet()
+            writes.delete("pool", tx_hash)
+            self.store.commit(writes)
+            return True
 
     # ------------------------------------------------------------------ pool views
     def pool_content(self) -> tuple[dict, dict]:

@@ -24,8 +24,8 @@ from .accounts import (
     normalize_mnemonic,
 )
 
-SUPPORTED_HARDFORKS = ("prague", "cancun")
-DEFAULT_HARDFORK = "prague"
+SUPPORTED_HARDFORKS = ("osaka", "prague", "cancun")
+DEFAULT_HARDFORK = "osaka"
 DEFAULT_GAS_LIMIT = 30_000_000
 DEFAULT_BASE_FEE_PER_GAS = 10**9  # 1 gwei
 MIN_GAS_LIMIT = 21_000  # a block must fit at least one plain transfer

@@ -37,7 +37,7 @@ def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any], m
         if lookup is None or lookup.block_number is None:
             raise ChainError(f"transaction not found: 0x{tx_hash.hex()}")  # geth's words and -32000
         block = chain._block_by_hash(lookup.block_hash)
-        vm, header = _block_start(chain, lookup.block_number, block.header.timestamp)
+        vm, header = _block_start(chain, block.header)
     for earlier in block.transactions[:lookup.index]:
         header, _, _ = apply_to_block(vm, header, earlier)
     transaction = block.transactions[lookup.index]
@@ -115,10 +115,10 @@ def _traced(state: StateAPI, tracer: Tracer, timeout: float | None) -> Iterator[
         raise ChainError(str(error)) from None
 
 
-def _block_start(chain: Chain, number: int, timestamp: int) -> tuple[VirtualMachineAPI, BlockHeaderAPI]:
-    """A VM at the start of block ``number``, from its parent's effective state (dev edits included)."""
-    parent_hash, parent_root = chain._canon(number - 1)
-    vm, header, _ = chain._start_block(chain._header_by_hash(parent_hash), parent_root, timestamp)
+def _block_start(chain: Chain, mined: BlockHeaderAPI) -> tuple[VirtualMachineAPI, BlockHeaderAPI]:
+    """A VM at the start of the ``mined`` block, from its parent's effective state (dev edits included)."""
+    parent_hash, parent_root = chain._canon(mined.block_number - 1)
+    vm, header, _ = chain._start_block(chain._header_by_hash(parent_hash), parent_root, mined.timestamp, mined)
     return vm, header
 
 

@@ -55,16 +55,18 @@ class Api:
         handlers = {
             name: getattr(self, name)
             for name in dir(self)
-            if name.split("_", 1)[0] in ("web3", "net", "eth", "personal", "evm", "anvil", "txpool", "debug")
+            if name.split("_", 1)[0] in ("web3", "net", "eth", "personal", "evm", "anvil", "hardhat", "txpool", "debug")
             and callable(getattr(self, name))
         }
-        for anvil_name in [n for n in handlers if n.startswith("anvil_")]:
-            handlers["hardhat_" + anvil_name[len("anvil_"):]] = handlers[anvil_name]
+        for anvil_name in [n for n in handlers if n.startswith("anvil_")]:  # unless Hardhat's answer differs
+            handlers.setdefault("hardhat_" + anvil_name[len("anvil_"):], handlers[anvil_name])
         return handlers
 
     # ------------------------------------------------------------ web3, net
     def web3_clientVersion(self, params: Params) -> str:
-        return f"sumchain/v{version('sumchain')}/python{platform.python_version()}/py-evm{version('py-evm')}"
+        """Starts with "anvil/": tools that gate their dev-node helpers on the client version
+        (Hardhat's network-helpers: hardhatnetwork, zksync or anvil) take the anvil_ methods served here."""
+        return f"anvil/sumchain/v{version('sumchain')}/python{platform.python_version()}/py-evm{version('py-evm')}"
 
     def web3_sha3(self, params: Params) -> str:
         return c.data(keccak(c.parse_data(c.params_at(params, 0, "data"), "data")))
@@ -253,8 +255,8 @@ class Api:
         sender = fields.pop("sender", None)
         if sender is None:
             raise invalid_params("transaction.from: required")
-        if fields.get("gas") is not None and fields["gas"] > self.chain.head.gas_limit:
-            raise RpcError(SERVER_ERROR, f"exceeds block gas limit: gas {fields['gas']}, block gas limit {self.chain.head.gas_limit}")
+        if fields.get("gas") is not None and fields["gas"] > self.chain.next_gas_limit():
+            raise RpcError(SERVER_ERROR, f"exceeds block gas limit: gas {fields['gas']}, block gas limit {self.chain.next_gas_limit()}")
         fields.setdefault("to", b"")
         return c.data(self.chain.send_transaction(sender, **fields))
 
@@ -337,7 +339,7 @@ class Api:
 
     def _capped(self, request: CallRequest) -> CallRequest:
         """Calls get at most the gas cap (and the block gas limit), as in geth."""
-        cap = min(self.limits.call_gas_cap, self.chain.head.gas_limit)
+        cap = min(self.limits.call_gas_cap, self.chain.next_gas_limit())
         if request.gas is None or request.gas > cap:
             return replace(request, gas=cap)
         return request
@@ -451,6 +453,42 @@ class Api:
         value = c.parse_slot(c.params_at(params, 2, "value"), "value")
         self.chain.set_storage_at(account, slot, value)
         return True
+
+    def anvil_reset(self, params: Params) -> None:
+        """Without forking options only: back to genesis (Chain.reset)."""
+        options = c.params_at(params, 0, "options", None)
+        if isinstance(options, Mapping) and options.get("forking") is not None:
+            raise invalid_params("forking is not supported: sumchain resets to its own genesis only")
+        self.chain.reset()
+
+    def hardhat_reset(self, params: Params) -> bool:
+        self.anvil_reset(params)
+        return True
+
+    def anvil_dropTransaction(self, params: Params) -> str | None:
+        """Anvil's answer: the hash when it was pooled, else null."""
+        tx_hash = c.parse_hash(c.params_at(params, 0, "hash"), "hash")
+        return c.data(tx_hash) if self.chain.drop_transaction(tx_hash) else None
+
+    def hardhat_dropTransaction(self, params: Params) -> bool:
+        """Hardhat's answer: whether it was pooled."""
+        return self.chain.drop_transaction(c.parse_hash(c.params_at(params, 0, "hash"), "hash"))
+
+    def anvil_setCoinbase(self, params: Params) -> None:
+        self.chain.set_coinbase(c.parse_address(c.params_at(params, 0, "address"), "address"))
+
+    def evm_setBlockGasLimit(self, params: Params) -> bool:
+        self.chain.set_block_gas_limit(c.parse_quantity(c.params_at(params, 0, "gas limit"), "gas limit"))
+        return True
+
+    def anvil_setBlockGasLimit(self, params: Params) -> bool:
+        return self.evm_setBlockGasLimit(params)
+
+    def anvil_setNextBlockBaseFeePerGas(self, params: Params) -> None:
+        self.chain.set_next_block_base_fee(c.parse_quantity(c.params_at(params, 0, "base fee"), "base fee"))
+
+    def hardhat_setPrevRandao(self, params: Params) -> None:
+        self.chain.set_next_prev_randao(c.parse_data(c.params_at(params, 0, "prevRandao"), "prevRandao", 32))
 
     def anvil_impersonateAccount(self, params: Params) -> None:
         self.chain.impersonate(c.parse_address(c.params_at(params, 0, "address"), "address"))

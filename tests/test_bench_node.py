@@ -29,7 +29,7 @@ def test_quick_bench_against_a_node_without_precompiles(tmp_path):
     ours, theirs = result["nodes"]
     for node in (ours, theirs):
         assert NODE_FIELDS <= node.keys(), NODE_FIELDS - node.keys()
-        assert node["client_version"].startswith("sumchain/")
+        assert node["client_version"].startswith("anvil/sumchain/")
     assert (ours["name"], ours["mode"]) == ("sumchain", "precompiles")
     assert theirs["mode"] == "fallback" and theirs["name"] != ours["name"] and theirs["url"] == other
     assert theirs["add_data_gas_used"] > ours["add_data_gas_used"]  # the Solidity paths cost more gas

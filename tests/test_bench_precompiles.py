@@ -4,13 +4,12 @@ from __future__ import annotations
 import random
 
 from bench.precompiles import (
-    GAS, NEAREST_K, STORE_GAS, TIMER_SENDER, VSTORE, Timer, op_input, spammer_code, store_cases, suggested,
-    Measurement,
+    GAS, LAYOUTS, STORE_GAS, STORE_LAYOUTS, TIMER_SENDER, VSTORE, Timer, extra_gas, op_input, spammer_code,
+    store_cases, suggested, Measurement,
 )
 from vm.precompiles import PRECOMPILES
-from vm.precompiles.store import (
-    GAS_PER_EXTRA_VECTOR, GAS_PER_PERCEPTRON_REWRITE, PERCEPTRON_REWRITE_BASE, vstore,
-)
+from vm.precompiles.encoding import ELEMENT_BYTES
+from vm.precompiles.store import vstore
 
 
 def test_every_timed_input_is_valid_for_its_operation(chain):
@@ -18,11 +17,14 @@ def test_every_timed_input_is_valid_for_its_operation(chain):
     for precompile in PRECOMPILES:
         if precompile.name not in GAS:
             continue
-        for size in (1, 16, 300):
-            computation = timer.computation(precompile.address_bytes, op_input(precompile.name, size, random.Random(size)))
-            precompile.function(computation)
-            assert not computation.is_error, (precompile.name, size, computation.error)
-            assert computation.get_gas_used() == GAS[precompile.name].cost(_elements(computation.msg.data, precompile.name))
+        for layout, (code, _) in LAYOUTS.items():
+            for size in (1, 16, 300):
+                data = op_input(precompile.name, size, random.Random(size), layout)
+                computation = timer.computation(precompile.address_bytes, data)
+                precompile.function(computation)
+                assert not computation.is_error, (precompile.name, layout, size, computation.error)
+                expected = GAS[precompile.name].cost(_elements(data, precompile.name), ELEMENT_BYTES[code])
+                assert computation.get_gas_used() == expected
 
 
 def _elements(data: bytes, name: str) -> int:
@@ -34,18 +36,14 @@ def _elements(data: bytes, name: str) -> int:
 
 
 def test_store_cases_run_and_count_elements_as_the_store_charges(chain):
-    timer = Timer(chain)
-    for name, n, data, setup in store_cases(64, random.Random(5)):
-        for prepared in setup:
-            computation = timer.computation(VSTORE, prepared)
+    for layout, (_, _, width) in STORE_LAYOUTS.items():
+        timer = Timer(chain)
+        for case in store_cases(64, random.Random(5), layout):
+            timer.store_cold(width, case.stored)
+            computation = timer.computation(VSTORE, case.data, cold=True)
             vstore(computation)
-            assert not computation.is_error, computation.error
-        computation = timer.computation(VSTORE, data)
-        vstore(computation)
-        assert not computation.is_error, (name, computation.error)
-        rewrite = PERCEPTRON_REWRITE_BASE + GAS_PER_PERCEPTRON_REWRITE * n // 2  # PERCEPTRON's case rewrites
-        extra = {"VSTORE_NEAREST": GAS_PER_EXTRA_VECTOR * (NEAREST_K - 1), "VSTORE_PERCEPTRON": rewrite}.get(name, 0)
-        assert computation.get_gas_used() == STORE_GAS[name].cost(n) + extra, name
+            assert not computation.is_error, (case.op, layout, computation.error)
+            assert computation.get_gas_used() == STORE_GAS[case.op].cost(case.n) + extra_gas(case), (case.op, layout)
     assert TIMER_SENDER == b"\x11" * 20
 
 
@@ -60,5 +58,9 @@ def test_spammer_fills_its_gas_with_precompile_calls(chain, alice):
 def test_suggested_prices_cover_every_measurement_at_the_floor():
     reference = 40.0
     found = [Measurement("VDOT", n, 10 + 0.3 * n, 0) for n in (1, 16, 256, 4096)]
-    base, per_element = suggested(found, reference)["VDOT"]
-    assert all((base + per_element * m.size) / m.microseconds >= 1.3 * reference for m in found)
+    found += [Measurement("VDOT", n, 10 + 0.01 * n, 0, "packed") for n in (1, 16, 256, 4096)]
+    base, per_element, per_packed = suggested(found, reference)["VDOT"]
+    assert per_packed < per_element
+    for m in found:
+        per = per_packed if m.layout == "packed" else per_element
+        assert (base + per * m.size) / m.microseconds >= 1.3 * reference

@@ -60,7 +60,7 @@ def test_dev_json_has_the_documented_defaults() -> None:
     genesis = load_genesis(DEV_GENESIS_PATH)
     assert genesis == Genesis(
         chain_id=31337,
-        hardfork="prague",
+        hardfork="osaka",
         gas_limit=30_000_000,
         base_fee_per_gas=10**9,
         timestamp=None,
@@ -154,9 +154,9 @@ def test_spec_error_examples() -> None:
     bad_balance = minimal(alloc={ADDRESS_A: {"balance": "abc"}})
     assert error_for(bad_balance) == f'{SOURCE}: alloc.{ADDRESS_A}.balance: {QUANTITY_FORMS}, got "abc"'
     assert error_for({"config": {"chainId": 1, "hardfork": "london"}}) == (
-        f'{SOURCE}: config.hardfork: unsupported hardfork "london" (supported: prague, cancun)'
+        f'{SOURCE}: config.hardfork: unsupported hardfork "london" (supported: osaka, prague, cancun)'
     )
-    assert SUPPORTED_HARDFORKS == ("prague", "cancun")
+    assert SUPPORTED_HARDFORKS == ("osaka", "prague", "cancun")
 
 
 @pytest.mark.parametrize(
@@ -288,8 +288,8 @@ def test_rejects_unknown_fields(document: dict[str, Any], path: str, suggestion:
         ({}, "config: missing (required: it holds chainId)"),
         ({"config": {}}, "config.chainId: missing (required)"),
         ({"config": 31337}, "config: expected an object, got 31337"),
-        ({"config": {"chainId": 1, "hardfork": "london"}}, 'config.hardfork: unsupported hardfork "london" (supported: prague, cancun)'),
-        ({"config": {"chainId": 1, "hardfork": "Prague"}}, 'config.hardfork: unsupported hardfork "Prague" (supported: prague, cancun)'),
+        ({"config": {"chainId": 1, "hardfork": "london"}}, 'config.hardfork: unsupported hardfork "london" (supported: osaka, prague, cancun)'),
+        ({"config": {"chainId": 1, "hardfork": "Prague"}}, 'config.hardfork: unsupported hardfork "Prague" (supported: osaka, prague, cancun)'),
         ({"config": {"chainId": 1, "hardfork": 1}}, "config.hardfork: expected a string, got 1"),
         (minimal(devAccounts=None), "devAccounts: expected an object, got null"),
         (minimal(devAccounts={"mnemonic": 12}), "devAccounts.mnemonic: expected a string, got 12"),
@@ -339,7 +339,7 @@ class TestOverrides:
             ({"chain_id": 0}, "overrides: config.chainId: must be at least 1, got 0"),
             ({"account_count": 1001}, "overrides: devAccounts.count: must be at most 1000, got 1001"),
             ({"mnemonic": "test " * 11 + "jnuk"}, 'overrides: devAccounts.mnemonic: not a BIP-39 mnemonic: unknown word(s) "jnuk"'),
-            ({"hardfork": "london"}, 'overrides: config.hardfork: unsupported hardfork "london" (supported: prague, cancun)'),
+            ({"hardfork": "london"}, 'overrides: config.hardfork: unsupported hardfork "london" (supported: osaka, prague, cancun)'),
         ],
     )
     def test_bad_overrides_name_the_field(self, overrides: dict[str, Any], message: str) -> None:

@@ -22,6 +22,7 @@ from node.tracing import trace_call
 from vm.precompiles import ML_PRECOMPILES, PRECOMPILE_INFO, PRECOMPILES
 from vm.precompiles import ops, reference
 from vm.precompiles.encoding import (
+    ELEMENT_BYTES,
     INT128_MAX, INT128_MIN, MAX_LENGTH, PACKED, WORDS, PrecompileInputError, encode_input, encode_vector,
 )
 from vm.precompiles.gas import GAS, element_count
@@ -73,7 +74,7 @@ def check(chain, name: str, params: list[int], vectors: list[list[int]], layout:
     assert result.success, result.error
     assert result.output == expected
     n = sum(len(v) for v in vectors)
-    assert result.computation.get_gas_used() == GAS[name].base + GAS[name].per_element * n
+    assert result.computation.get_gas_used() == GAS[name].cost(n, ELEMENT_BYTES[layout])
     return True
 
 
@@ -284,19 +285,27 @@ def test_known_answers(ml_chain):
             assert int.from_bytes(output, "big", signed=True) == answer, name
 
 
+@pytest.fixture(scope="module")
+def prague_chain(dev_genesis):
+    """Prague: no 2**24 gas cap per transaction (Osaka's EIP-7825), so a call can carry a 1 MB input."""
+    chain = Chain.open(dev_genesis.with_overrides(hardfork="prague"), None)
+    yield chain
+    chain.close()
+
+
 @pytest.mark.parametrize("name", ["VDOT", "VNORM"])
-def test_maximum_length(ml_chain, name):
+def test_maximum_length(prague_chain, name):
     rng = random.Random(name)
     count = 2 if name == "VDOT" else 1
     vecs = [[rng.randrange(INT64_MIN, INT64_MAX + 1) for _ in range(MAX_LENGTH)] for _ in range(count)]
     vecs[0][0] = INT64_MIN
     data = encode_input(PACKED, [], vecs)
-    result = call(ml_chain, name, data, gas=200_000_000)  # a 1 MB input pays its calldata
+    result = call(prague_chain, name, data, gas=200_000_000)  # a 1 MB input pays its calldata
     assert result.success, result.error
     assert result.output == reference.evaluate(name, data)
-    assert result.computation.get_gas_used() == GAS[name].base + GAS[name].per_element * MAX_LENGTH * count
+    assert result.computation.get_gas_used() == GAS[name].cost(MAX_LENGTH * count, ELEMENT_BYTES[PACKED])
     over = encode_input(PACKED, [], [v + [1] for v in vecs])
-    failed = call(ml_chain, name, over, gas=200_000_000)
+    failed = call(prague_chain, name, over, gas=200_000_000)
     assert not failed.success and "over the maximum" in failed.error
 
 
@@ -388,7 +397,7 @@ def test_gas_is_charged_before_any_work(chain, name, monkeypatch):
     """The charge comes from the input's length alone: one gas short, nothing is parsed or computed."""
     data = encode_input(PACKED, [0, 0], [[1] * 40, [1] * 30])
     params, vector_count = SHAPES[name]
-    cost = GAS[name].cost(element_count(data, params, vector_count))
+    cost = GAS[name].cost(element_count(data, params, vector_count), ELEMENT_BYTES[PACKED])
 
     enough = precompile_frame(chain, name, data, gas=cost)
     assert "out of gas" not in enough.get("error", "")  # it may fail on the input, but not for gas
@@ -460,7 +469,7 @@ def test_without_ml_precompiles_the_addresses_are_empty_accounts(dev_genesis):
             result = chain.call(CallRequest(to=address, data=encode_input(WORDS, [], [[1], [2]]), gas=CALL_GAS))
             assert result.success and result.output == b"", name
             assert result.computation.get_gas_used() == 0
-        assert chain.vm_class.__name__ == "PlainPragueVM"
+        assert chain.vm_class.__name__ == "PlainOsakaVM"
     finally:
         chain.close()
 
@@ -509,7 +518,7 @@ def test_call_tracer_shows_the_precompile_frame(chain):
     assert frame["type"] == "STATICCALL" and frame["to"] == "0x" + ADDRESS["VDOT"].hex()
     assert frame["from"] == "0x" + (b"\x0c" * 20).hex() and frame["input"] == "0x" + data.hex()
     assert frame["output"] == "0x" + (-5).to_bytes(32, "big", signed=True).hex()
-    assert int(frame["gasUsed"], 16) == GAS["VDOT"].cost(4)
+    assert int(frame["gasUsed"], 16) == GAS["VDOT"].cost(4, ELEMENT_BYTES[PACKED])
 
     frame = precompile_frame(chain, "VDOT", data + b"\x00")
     assert frame["error"] == "VDOT: 1 trailing bytes after the input" and "output" not in frame

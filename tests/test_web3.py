@@ -29,7 +29,7 @@ def test_connects_and_reads_the_chain(w3):
     assert w3.eth.chain_id == 31337
     assert w3.eth.accounts[0] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     assert w3.eth.get_balance(w3.eth.accounts[0]) == 10_000 * 10**18
-    assert w3.client_version.startswith("sumchain/")
+    assert w3.client_version.startswith("anvil/sumchain/")
     assert w3.eth.get_block("latest").number == 0
 
 

@@ -1,10 +1,12 @@
 """The VM classes sumchain runs.
 
 Each is a py-evm fork with this chain's own additions: the ML precompiles
-(vm/precompiles/, docs/precompiles.md) in ``SumchainPragueVM`` and
-``SumchainCancunVM``, and none in their plain twins (``PlainPragueVM``,
-``PlainCancunVM``: ``sumchain node --no-ml-precompiles``). The node picks one
-by the genesis file's hardfork name.
+(vm/precompiles/, docs/precompiles.md) in ``SumchainOsakaVM``,
+``SumchainPragueVM`` and ``SumchainCancunVM``, and none in their plain twins
+(``PlainOsakaVM``, ``PlainPragueVM``, ``PlainCancunVM``: ``sumchain node
+--no-ml-precompiles``). Osaka is this repository's own (vm/osaka.py,
+docs/osaka.md): py-evm stops at Prague. The node picks one by the genesis
+file's hardfork name.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
 from eth.vm.memory import Memory
 
+from vm.osaka import TX_MAX_GAS_LIMIT, OsakaComputation, OsakaState, OsakaVM, is_osaka
 from vm.precompiles import ML_PRECOMPILES
 
 
@@ -63,12 +66,22 @@ class _ReleasesFinishedCalls:
         child_computation._memory = Memory()  # type: ignore[attr-defined]
 
 
+class PlainOsakaComputation(_ReleasesFinishedCalls, OsakaComputation):
+    pass
+
+
 class PlainPragueComputation(_ReleasesFinishedCalls, PragueComputation):
     pass
 
 
 class PlainCancunComputation(_ReleasesFinishedCalls, CancunComputation):
     pass
+
+
+class SumchainOsakaComputation(PlainOsakaComputation):
+    """Osaka's computation (P256VERIFY at 0x0100 among Ethereum's) with the ML precompiles (0x0501...)."""
+
+    _precompiles = {**OsakaComputation.get_precompiles(), **ML_PRECOMPILES}
 
 
 class SumchainPragueComputation(PlainPragueComputation):
@@ -81,6 +94,10 @@ class SumchainCancunComputation(PlainCancunComputation):
     _precompiles = {**CancunComputation.get_precompiles(), **ML_PRECOMPILES}
 
 
+class PlainOsakaState(_WrappingBalances, _GenesisSystemContracts, OsakaState):
+    computation_class = PlainOsakaComputation
+
+
 class PlainPragueState(_WrappingBalances, _GenesisSystemContracts, PragueState):
     computation_class = PlainPragueComputation
 
@@ -89,12 +106,23 @@ class PlainCancunState(_WrappingBalances, _GenesisSystemContracts, CancunState):
     computation_class = PlainCancunComputation
 
 
+class SumchainOsakaState(PlainOsakaState):
+    computation_class = SumchainOsakaComputation
+
+
 class SumchainPragueState(PlainPragueState):
     computation_class = SumchainPragueComputation
 
 
 class SumchainCancunState(PlainCancunState):
     computation_class = SumchainCancunComputation
+
+
+class PlainOsakaVM(OsakaVM):
+    """Osaka as Ethereum has it: no ML precompiles."""
+
+    header_class = PragueBlockHeader  # Osaka adds no header field
+    _state_class = PlainOsakaState
 
 
 class PlainPragueVM(PragueVM):
@@ -109,8 +137,14 @@ class PlainCancunVM(CancunVM):
     _state_class = PlainCancunState
 
 
+class SumchainOsakaVM(PlainOsakaVM):
+    """Osaka (vm/osaka.py) with the ML precompiles: sumchain's default."""
+
+    _state_class = SumchainOsakaState
+
+
 class SumchainPragueVM(PlainPragueVM):
-    """Prague, the newest fork py-evm implements, with the ML precompiles: sumchain's default."""
+    """Prague, the newest fork py-evm implements, with the ML precompiles."""
 
     _state_class = SumchainPragueState
 
@@ -122,11 +156,13 @@ class SumchainCancunVM(PlainCancunVM):
 
 
 VM_CLASSES: dict[str, type[VirtualMachineAPI]] = {
+    "osaka": SumchainOsakaVM,
     "prague": SumchainPragueVM,
     "cancun": SumchainCancunVM,
 }
 
 PLAIN_VM_CLASSES: dict[str, type[VirtualMachineAPI]] = {
+    "osaka": PlainOsakaVM,
     "prague": PlainPragueVM,
     "cancun": PlainCancunVM,
 }
@@ -140,3 +176,13 @@ def vm_class_for(hardfork: str, ml_precompiles: bool = True) -> type[VirtualMach
         raise ValueError(
             f"unsupported hardfork {hardfork!r} (supported: {', '.join(VM_CLASSES)})"
         ) from None
+
+
+def since_prague(hardfork: str) -> bool:
+    """Prague or later: EIP-7623's calldata floor, EIP-2935's history contract."""
+    return hardfork in ("prague", "osaka")
+
+
+def max_transaction_gas(vm_class: type[VirtualMachineAPI]) -> int | None:
+    """The most gas a transaction may have, whatever the block's limit: 2**24 from Osaka on (EIP-7825), else None."""
+    return TX_MAX_GAS_LIMIT if is_osaka(vm_class) else None

@@ -22,7 +22,7 @@ from eth.exceptions import (
     VMError,
     WriteProtection,
 )
-from eth.vm.forks.prague.opcodes import PRAGUE_OPCODES
+from vm.osaka import OSAKA_OPCODES  # Prague's opcodes and CLZ
 from eth_abi import decode as abi_decode
 
 _INVALID = 0xFE  # the designated invalid opcode (EIP-141), which py-evm leaves unnamed
@@ -38,7 +38,7 @@ def _mnemonic(logic: Any) -> str:
 
 
 _OPCODE_NAMES = {
-    value: _GETH_NAMES.get(_mnemonic(logic), _mnemonic(logic)) for value, logic in PRAGUE_OPCODES.items()
+    value: _GETH_NAMES.get(_mnemonic(logic), _mnemonic(logic)) for value, logic in OSAKA_OPCODES.items()
 }
 _OPCODE_NAMES[_INVALID] = "INVALID"
 

@@ -1,12 +1,27 @@
-"""What each ML precompile costs: ``base + per_element × n`` (docs/precompiles.md, "Gas").
+"""What each ML precompile costs: ``base + per_element(width) × n`` (docs/precompiles.md, "Gas").
 
-This table is the single source of the prices: the precompiles charge from it,
-``sumchain precompiles`` prints it, ``sumchain bench precompiles`` checks it
-against measured time. Change them here and nowhere else.
+This table is the single source of the stateless precompiles' prices: they
+charge from it, ``sumchain precompiles`` prints it, ``sumchain bench
+precompiles`` checks it against measured time. Change them here and nowhere
+else. (The vector store's table, ``STORE_GAS`` in store.py, uses the same
+:class:`Gas`.)
 
 ``n`` is the number of input elements the operation reads, counted from the
 input's length before any of it is parsed (see :func:`element_count`), so a
 call that cannot pay does no work.
+
+The per-element price depends on the element's width, which the layout byte
+gives before anything is parsed (encoding.ELEMENT_BYTES): a 32-byte word may
+hold any int128 and then takes the exact Python-int path, which costs 10 to
+150 times the packed layout's int64 numpy path. One price for both would put
+one of them outside the rule's band, so each op has two:
+
+- ``per_element``: an element of the words layout (32 bytes, int128 values);
+- ``per_packed``: an element of the packed layout (8 bytes, int64 values);
+  ``None`` means the same as ``per_element``.
+
+A word holding a small (int64) value still pays the word price: the price is
+fixed by the layout byte and the length alone. int64 data is cheaper packed.
 """
 from __future__ import annotations
 
@@ -18,31 +33,48 @@ from .encoding import ELEMENT_BYTES, WORD, PrecompileInputError
 @dataclass(frozen=True)
 class Gas:
     base: int
-    per_element: int
+    per_element: int  # per element wider than 8 bytes: a words-layout element (int128 values)
+    per_packed: int | None = None  # per 8-byte element (packed layout, int64); None: per_element
+
+    def per(self, element_bytes: int = WORD) -> int:
+        """The price of one element ``element_bytes`` wide (8: packed; anything wider: a word)."""
+        if element_bytes <= 8 and self.per_packed is not None:
+            return self.per_packed
+        return self.per_element
 
     @property
     def formula(self) -> str:
-        return f"{self.base} + {self.per_element} * n"
+        words = f"{self.base} + {self.per_element} * n"
+        if self.per_packed is None or self.per_packed == self.per_element:
+            return words
+        return f"{words} (words), {self.base} + {self.per_packed} * n (packed)"
 
-    def cost(self, n: int) -> int:
-        return self.base + self.per_element * n
+    def cost(self, n: int, element_bytes: int = WORD) -> int:
+        """``base + per(element_bytes) × n``; the default, a word, is the dearer price."""
+        return self.base + self.per(element_bytes) * n
+
+    def charge(self, data: bytes, params: int, vectors: int) -> int:
+        """The gas of input ``data``: its ``n`` (:func:`element_count`) at its layout's element price."""
+        return self.cost(element_count(data, params, vectors), ELEMENT_BYTES[data[0]])
 
 
-# Keyed by operation name (docs/precompiles.md, "The operations"). Calibrated 2026-11-23 with
-# `sumchain bench precompiles`: for each op, the per-element price that overprices least while
-# every measured size (1 to 65,536 elements, slowest exact path) costs at least 1.3 x ECRECOVER's
-# gas per microsecond (the rule's floor is 0.5 x, its ceiling 4 x); see docs/gas-schedule.md.
+# Keyed by operation name (docs/precompiles.md, "The operations"). Calibrated 2026-12-06 with
+# `sumchain bench precompiles` on the slowest inputs of each width (int128 words, int64 packed, both
+# extremes; ECRECOVER 62.0 gas/us in that run): for each op, one base and a per-element price per
+# layout that overprice least while every measured size (1 to 65,536 elements) in both layouts costs
+# at least 1.3 x ECRECOVER's gas per microsecond (the rule's floor is 0.5 x, its ceiling 4 x); see
+# docs/gas-schedule.md. (Before: 2026-11-23, int64/int80 words only; int128 words were 0.06 x.)
 GAS: dict[str, Gas] = {
-    "VDOT": Gas(base=954, per_element=11),  # 1.30-1.41 x ECRECOVER when calibrated
-    "VSQDIST": Gas(base=1338, per_element=11),  # 1.30-1.42 x ECRECOVER when calibrated
-    "VNORM": Gas(base=1761, per_element=2),  # 1.30-2.49 x ECRECOVER when calibrated
-    "VNEAREST": Gas(base=1676, per_element=16),  # 1.30-1.47 x ECRECOVER when calibrated
-    "VPERCEPTRON": Gas(base=1062, per_element=27),  # 1.30-1.44 x ECRECOVER when calibrated
-    "VCENTROID": Gas(base=1299, per_element=20),  # 1.30-1.38 x ECRECOVER when calibrated
-    "VSPARSEDOT": Gas(base=1525, per_element=12),  # 1.30-1.41 x ECRECOVER when calibrated
-    "VSPARSEADD": Gas(base=1771, per_element=34),  # 1.30-2.04 x ECRECOVER when calibrated
-    "VARGMAX": Gas(base=517, per_element=1),  # 1.30-2.71 x ECRECOVER when calibrated
-    "VCOUNTEQ": Gas(base=2329, per_element=22),  # 1.30-2.83 x ECRECOVER when calibrated
+    "VDOT": Gas(base=2080, per_element=24, per_packed=1),
+    "VSQDIST": Gas(base=1527, per_element=37, per_packed=11),
+    "VNORM": Gas(base=1772, per_element=24, per_packed=2),
+    "VNEAREST": Gas(base=1989, per_element=43, per_packed=19),
+    "VPERCEPTRON": Gas(base=1604, per_element=73, per_packed=25),
+    "VCENTROID": Gas(base=1422, per_element=93, per_packed=26),
+    "VSPARSEDOT": Gas(base=2283, per_element=19, per_packed=1),
+    "VSPARSEADD": Gas(base=2122, per_element=47, per_packed=17),
+    "VARGMAX": Gas(base=2500, per_element=21, per_packed=0),
+    "VCOUNTEQ": Gas(base=2647, per_element=21, per_packed=0),
 }
 
 

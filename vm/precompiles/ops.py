@@ -2,8 +2,8 @@
 
 Every precompile does the same four things, in this order:
 
-1. charge ``base + per_element × n`` (gas.py's table), ``n`` counted from the
-   input's length alone, so a call that cannot pay does no work;
+1. charge ``base + per_element × n`` (gas.py's table; the price per element
+   set by the layout byte), ``n`` counted from the input's length alone, so a call that cannot pay does no work;
 2. parse the input with the shared :class:`Reader` and check nothing is left;
 3. compute;
 4. encode the output.
@@ -42,7 +42,7 @@ from . import reference
 from .encoding import (
     ELEMENT_BYTES, MAX_LENGTH, PACKED, WORD, PrecompileInputError, Reader, encode_int, encode_uint, encode_vector,
 )
-from .gas import GAS, element_count
+from .gas import GAS
 
 Vector = Union[np.ndarray, list]  # int64 array, or a list of Python ints (some beyond int64)
 Precompile = Callable[[ComputationAPI], ComputationAPI]
@@ -94,10 +94,8 @@ class VectorReader(Reader):
 
 
 def _charge(computation: ComputationAPI, name: str, params: int, vectors: int) -> None:
-    """gas = base + per_element × n, before any work (n from the input's length)."""
-    gas = GAS[name]
-    n = element_count(computation.msg.data_as_bytes, params, vectors)
-    computation.consume_gas(gas.base + gas.per_element * n, reason=name)
+    """gas = base + per_element(layout) × n, before any work (n and the layout from the input's first byte and length)."""
+    computation.consume_gas(GAS[name].charge(computation.msg.data_as_bytes, params, vectors), reason=name)
 
 
 def _vectors_with_flag(data: bytes, flag_param: int) -> int:

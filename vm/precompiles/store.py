@@ -53,27 +53,30 @@ from .reference import trunc_div
 # ``base + per_element × n``, where n counts every element the op reads, input
 # and stored (docs/precompiles.md, "Gas"). The input's elements are paid before
 # it is parsed, the stored ones before they are decoded, and both before any
-# arithmetic or write. Calibrated 2026-11-23 with `sumchain bench precompiles`
+# arithmetic or write. Calibrated 2026-12-06 with `sumchain bench precompiles`
 # by the rule of gas.GAS (every measured size >= 1.3 x ECRECOVER's gas per
-# microsecond, overpricing least); see docs/gas-schedule.md.
+# microsecond, overpricing least), on the slowest inputs: words (int128) and
+# packed input, stored widths 8, 16 and 32 near their extremes, every vector
+# cold (read from the database: about 60-110 µs an account, which the bases
+# now cover); one per-element price for every width; see docs/gas-schedule.md.
 STORE_GAS: dict[str, Gas] = {
-    "VSTORE_SET": Gas(base=2_042, per_element=27),        # n = d written
-    "VSTORE_GET": Gas(base=997, per_element=30),        # n = d stored
-    "VSTORE_ADDSCALED": Gas(base=2_825, per_element=29),  # n = d input + d stored
-    "VSTORE_CENTROID": Gas(base=2_622, per_element=31),   # n = d input + d stored
-    "VSTORE_DOT": Gas(base=788, per_element=16),        # n = d input + d stored
-    "VSTORE_NEAREST": Gas(base=2_855, per_element=28),    # n = k ids + d input + k·d stored
-    "VSTORE_SPARSEADD": Gas(base=2_513, per_element=22),  # n = m idx (+ m vals) + d stored
-    "VSTORE_SPARSEDOT": Gas(base=1_022, per_element=20),   # n = m idx (+ m vals) + m stored read
-    "VSTORE_LENGTH": Gas(base=572, per_element=0),      # n = 0
-    "VSTORE_PERCEPTRON": Gas(base=3_000, per_element=10),  # n = d input + d stored, + the rewrite below
+    "VSTORE_SET": Gas(base=10_914, per_element=40),        # n = d written
+    "VSTORE_GET": Gas(base=7_974, per_element=38),        # n = d stored
+    "VSTORE_ADDSCALED": Gas(base=11_110, per_element=43),  # n = d input + d stored
+    "VSTORE_CENTROID": Gas(base=10_627, per_element=52),   # n = d input + d stored
+    "VSTORE_DOT": Gas(base=7_883, per_element=25),        # n = d input + d stored
+    "VSTORE_NEAREST": Gas(base=8_058, per_element=41),    # n = k ids + d input + k·d stored
+    "VSTORE_SPARSEADD": Gas(base=11_040, per_element=33),  # n = m idx (+ m vals) + d stored
+    "VSTORE_SPARSEDOT": Gas(base=8_247, per_element=29),   # n = m idx (+ m vals) + m stored read
+    "VSTORE_LENGTH": Gas(base=8_275, per_element=0),      # n = 0
+    "VSTORE_PERCEPTRON": Gas(base=22_240, per_element=36),  # n = d input + d stored, + the rewrite below
 }
-# NEAREST: each stored vector it opens after the first (one more account read: measured
-# about 10 µs, priced like the table at 1.3 x ECRECOVER's gas per microsecond).
-GAS_PER_EXTRA_VECTOR = 600
-# PERCEPTRON's rewrite when the prediction is wrong: a state write and each stored element. Both
-# PERCEPTRON prices measured as the table's: >= 1.3 x ECRECOVER's gas/us at d = 1 .. 32,768, read-only
-# and rewriting, on the slow exact path (int80-range weights).
+# NEAREST: each stored vector it opens after the first (one more cold account read: measured
+# 60-115 µs with its share of the loop, priced at 1.3 x ECRECOVER's gas per microsecond).
+GAS_PER_EXTRA_VECTOR = 9_600
+# PERCEPTRON's rewrite when the prediction is wrong: a state write and each stored element. Measured
+# (2026-12-06) only together with the table's price above, on the rewriting path, whose base covers
+# both at >= 1.3 x ECRECOVER's gas/us; these two are the 2026-11-23 values.
 PERCEPTRON_REWRITE_BASE = 2_800
 GAS_PER_PERCEPTRON_REWRITE = 21
 # Ethereum's code-deposit price, for each byte a write adds to the state (a new or longer vector).
@@ -179,7 +182,7 @@ def vstore(computation: ComputationAPI) -> ComputationAPI:
             vectors += 1
         n_input = max(0, len(data) - 2 - WORD * (op.params + vectors)) // size
         price = STORE_GAS[op.name]
-        computation.consume_gas(price.base + price.per_element * n_input, reason=f"{op.name} precompile")
+        computation.consume_gas(price.cost(n_input, size), reason=f"{op.name} precompile")
         reader = VectorReader(data)
         reader.byte()  # the op
         op.handler(computation, reader)
