@@ -42,9 +42,10 @@ from .blocks import (
     EARLIEST, FINALIZED, LATEST, PENDING, SAFE, Block, BlockRef, LogEntry, LogFilter,
     TransactionReceipt,
 )
-from .errors import ChainError, ExecutionFailed, InvalidRequest, TransactionRejected, UnknownBlock
+from .errors import ChainError, ExecutionFailed, InvalidRequest, TransactionFailed, TransactionRejected, UnknownBlock
 from .execution import (
-    CallRequest, CallResult, estimate_gas, execute_call, initcode_too_large, minimum_gas, request_minimum_gas,
+    CallRequest, CallResult, estimate_gas, execute_call, failure_of, initcode_too_large, minimum_gas,
+    request_minimum_gas,
 )
 from .genesis import MAX_GAS_LIMIT, MAX_UINT64, MIN_GAS_LIMIT, Genesis
 from .store import StateOverlay, Store, WriteSet, number_key, pack, unpack
@@ -142,6 +143,7 @@ class Chain:
         store: Store,
         *,
         automine: bool = True,
+        throw_on_failures: bool = False,
         clock: Callable[[], float] = time.time,
         ml_precompiles: bool = True,
     ) -> None:
@@ -161,6 +163,7 @@ class Chain:
         self.pool = TxPool()
         self.impersonated: set[bytes] = set()
         self.automine = automine
+        self.throw_on_failures = throw_on_failures
         self.accounts: list[DevAccount] = derive_accounts(
             genesis.dev_accounts.mnemonic, genesis.dev_accounts.count
         )
@@ -430,11 +433,11 @@ class Chain:
     def call(self, request: CallRequest, ref: BlockRef = LATEST,
              state_override: Callable[[StateAPI], None] | None = None,
              timeout: float | None = None) -> CallResult:
-        """Run ``request`` without a transaction, as the next block's first.
+        """Run ``request`` without a transaction on a block's state.
 
-        On block N it runs on N's state in the context of the block after N:
-        the real block N+1 for a past block, the block about to be mined for
-        the head, after the pool's transactions for ``pending``. A call still
+        On a mined block N (``latest`` included) it runs on N's state in N's own
+        context, as geth and Hardhat do; ``pending`` runs after the pool's
+        transactions in the context of the block about to be mined. A call still
         running after ``timeout`` seconds fails with ExecutionFailed.
         """
         with self._lock:
@@ -471,12 +474,9 @@ class Chain:
             header = _call_fees(built.block.header, pays_fees)
         else:
             number = self.resolve_number(ref)
-            _, root = self._canon(number)
+            block_hash, root = self._canon(number)
             overlay = StateOverlay(self.store)
-            if number == self._head_number:
-                header = self._call_header(root, pays_fees)
-            else:
-                header = _call_fees(self._header_by_hash(self._canon(number + 1)[0]), pays_fees)
+            header = self._call_header(ref == PENDING, block_hash, root, pays_fees)
         pending_writes = dict(overlay.pending)
 
         def fresh_state() -> StateAPI:
@@ -556,6 +556,9 @@ class Chain:
                 for rejected, reason in built.rejected:
                     if rejected.hash == tx.hash:
                         raise TransactionRejected(reason)
+                for mined, computation in zip(built.block.transactions, built.computations):
+                    if mined.hash == tx.hash and computation.is_error and self.throw_on_failures:
+                        raise TransactionFailed(*failure_of(computation), tx.hash)
             return tx.hash
 
     def _admit(self, tx: txs.NodeTransaction) -> None:
@@ -720,13 +723,21 @@ class Chain:
             raise ChainError(f"the next block's timestamp {timestamp} would be past 2**64-1")
         return timestamp
 
-    def _call_header(self, head_root: bytes, pays_fees: bool) -> BlockHeaderAPI:
-        """The header calls on the head run in: the next block's, made once per head, second and
-        kind of call (py-evm builds a header through every fork's constructor: a fifth of a short call)."""
-        key = (self._head_hash, head_root, self._next_block_timestamp(), pays_fees, self._next_block)
+    def _call_header(self, pending: bool, block_hash: bytes, root: bytes, pays_fees: bool) -> BlockHeaderAPI:
+        """The header a call runs in: block N's own for a mined block N (as geth and Hardhat:
+        ``block.number`` is N, ``block.timestamp`` N's), the block about to be mined for
+        ``pending``. The last one is kept (py-evm builds a header through every fork's
+        constructor: a fifth of a short call)."""
+        if pending:
+            key = (block_hash, root, self._next_block_timestamp(), pays_fees, self._next_block)
+        else:
+            key = (block_hash, pays_fees)
         if self._call_header_cache[0] != key:
-            header = _call_fees(self._next_header(self.head, head_root, key[2]), pays_fees)
-            self._call_header_cache = (key, header)
+            if pending:
+                header = self._next_header(self.head, root, key[2])
+            else:
+                header = self._header_by_hash(block_hash)
+            self._call_header_cache = (key, _call_fees(header, pays_fees))
         return self._call_header_cache[1]
 
     def _next_header(

@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="genesis file (format: docs/genesis.md); default: this checkout's genesis/dev.json")
     node.add_argument("--block-time", type=_non_negative_float, default=0, metavar="SECONDS",
                       help="mine a block every SECONDS; 0 mines each transaction at once (automine)")
+    node.add_argument("--throw-on-transaction-failures", action="store_true",
+                      help="answer a send whose transaction is mined with status 0 with an error carrying its "
+                           "revert data and hash, as Hardhat Network does (default: the hash, as geth and Anvil)")
     node.add_argument("--chain-id", type=_positive_int, default=None,
                       help="chain id (default: the genesis file's, 31337 in genesis/dev.json)")
     node.add_argument("--accounts", type=_non_negative_int, default=None, metavar="N",
@@ -165,7 +168,7 @@ async def _serve(args: argparse.Namespace) -> int:
             chain_id=args.chain_id, account_count=args.accounts, mnemonic=args.mnemonic,
         )
         chain = Chain.open(genesis, None if args.in_memory else args.data_dir, automine=args.block_time == 0,
-                           ml_precompiles=not args.no_ml_precompiles)
+                           throw_on_failures=args.throw_on_transaction_failures, ml_precompiles=not args.no_ml_precompiles)
     except (GenesisError, ChainError, StoreError, ValueError) as error:
         print(f"sumchain: {error}", file=sys.stderr)
         return 1

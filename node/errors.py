@@ -29,3 +29,12 @@ class ExecutionFailed(ChainError):
         super().__init__(message)
         self.data = data
         self.reverted = reverted
+
+
+class TransactionFailed(ExecutionFailed):
+    """A transaction mined with status 0, reported to its sender as Hardhat does
+    (``--throw-on-transaction-failures``): it stays mined; ``tx_hash`` names it."""
+
+    def __init__(self, message: str, data: bytes, reverted: bool, tx_hash: bytes) -> None:
+        super().__init__(message, data, reverted)
+        self.tx_hash = tx_hash

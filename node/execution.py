@@ -113,9 +113,16 @@ def execute_call(
     gas_used = vm_class.finalize_gas_used(tx, computation)
     if not computation.is_error:
         return CallResult(computation.output, gas_used, computation=computation, gas_limit=gas)
+    message, output, reverted = failure_of(computation)
+    return CallResult(output, gas_used, message, reverted, computation, gas)
+
+
+def failure_of(computation: ComputationAPI) -> tuple[str, bytes, bool]:
+    """What a failed run reports: its message, its output (kept only for a revert, which
+    is the only failure with meaningful output) and whether it reverted."""
     reverted = isinstance(computation.error, Revert)
     output = computation.output if reverted else b""
-    return CallResult(output, gas_used, describe_failure(computation, output), reverted, computation, gas)
+    return describe_failure(computation, output), output, reverted
 
 
 def _unsigned(vm_class: type[VirtualMachineAPI], chain_id: int, request: CallRequest, nonce: int,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.errors import ChainError, ExecutionFailed, InvalidRequest
+from node.errors import ChainError, ExecutionFailed, InvalidRequest, TransactionFailed
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -35,6 +35,9 @@ def invalid_params(message: str) -> RpcError:
 
 def from_chain_error(error: ChainError) -> RpcError:
     """The JSON-RPC error a client expects for a chain-level failure."""
+    if isinstance(error, TransactionFailed):  # Hardhat's shape: the transaction is mined all the same
+        data = {"message": str(error), "txHash": "0x" + error.tx_hash.hex(), "data": "0x" + error.data.hex()}
+        return RpcError(EXECUTION_REVERTED if error.reverted else SERVER_ERROR, str(error), data)
     if isinstance(error, ExecutionFailed) and error.reverted:
         return RpcError(EXECUTION_REVERTED, str(error), "0x" + error.data.hex())
     if isinstance(error, InvalidRequest):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 from dataclasses import dataclass, replace
 from importlib.metadata import version
@@ -50,6 +51,7 @@ class Api:
         self.miner = miner
         self.limits = limits
         self.filters = FilterManager(chain, max_log_results=limits.max_log_results)
+        self.instance_id = os.urandom(32)  # anvil_metadata's: new on every start and reset
 
     def table(self) -> dict[str, Callable[[Params], Any]]:
         handlers = {
@@ -460,6 +462,20 @@ class Api:
         if isinstance(options, Mapping) and options.get("forking") is not None:
             raise invalid_params("forking is not supported: sumchain resets to its own genesis only")
         self.chain.reset()
+        self.instance_id = os.urandom(32)
+
+    def anvil_metadata(self, params: Params) -> dict[str, Any]:
+        """Anvil's and Hardhat's node metadata (also as hardhat_metadata). Answering it tells
+        hardhat-ethers on the ``localhost`` network that this is a dev node: it then sends with
+        a fixed gas limit instead of estimating each transaction, as in-process Hardhat does."""
+        head = self.chain.head
+        return {
+            "clientVersion": self.web3_clientVersion([]),
+            "chainId": self.chain.chain_id,
+            "instanceId": c.data(self.instance_id),
+            "latestBlockNumber": head.block_number,
+            "latestBlockHash": c.data(head.hash),
+        }
 
     def hardhat_reset(self, params: Params) -> bool:
         self.anvil_reset(params)

@@ -60,9 +60,10 @@ class SumNode:
 
 
 def revert_reason(call, sender: str, value: int = 0) -> str:
-    """The revert reason of a call that must fail (eth_call: the reason, not a mined failure)."""
+    """The revert reason of a call that must fail (eth_call: the reason, not a mined failure),
+    run where a transaction sent now would run: the pending block (its time, its number)."""
     try:
-        call.call({"from": sender, "value": value})
+        call.call({"from": sender, "value": value}, block_identifier="pending")
     except ContractLogicError as error:
         return error.message.removeprefix("execution reverted: ")
     raise AssertionError("the call did not revert")

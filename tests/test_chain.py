@@ -130,19 +130,24 @@ def test_call_against_a_past_block(chain, alice, probe):
     assert decode_output(["uint256"], old.output) == (1,)
 
 
-def test_call_runs_in_the_next_blocks_context(chain, alice, probe):
-    """On block N a call sees N's state as the first transaction of block N+1."""
-    result = chain.call(CallRequest(to=probe, data=calldata("context()")))
-    number, timestamp, base_fee, parent = decode_output(["uint256", "uint256", "uint256", "bytes32"], result.output)
+def test_call_runs_in_its_blocks_own_context(chain, alice, probe):
+    """On mined block N (latest too) a call sees N's state in N's own header, as geth and
+    Hardhat (OpenZeppelin's clock tests rely on it); ``pending`` sees the block about to be mined."""
+    context = ["uint256", "uint256", "uint256", "bytes32"]
+    chain.send_transaction(alice.address, probe, data=calldata("store(uint256,uint256)", 1, 1))
     head = chain.get_block(LATEST)
-    assert number == head.number + 1 and parent == head.hash
-    assert timestamp > head.header.timestamp
+    number, timestamp, base_fee, parent = decode_output(context, chain.call(CallRequest(to=probe, data=calldata("context()"))).output)
+    assert (number, timestamp, parent) == (head.number, head.header.timestamp, head.header.parent_hash)
     assert base_fee == 0  # a call offering no fee runs with a zero base fee, as in geth
     paid = chain.call(CallRequest(to=probe, data=calldata("context()"), max_fee_per_gas=10**10))
-    assert decode_output(["uint256"] * 3 + ["bytes32"], paid.output)[2] == chain.next_base_fee()
-    chain.send_transaction(alice.address, probe, data=calldata("store(uint256,uint256)", 1, 1))
-    past = chain.call(CallRequest(to=probe, data=calldata("context()")), head.number)
-    assert decode_output(["uint256"] * 3 + ["bytes32"], past.output)[0] == head.number + 1
+    assert decode_output(context, paid.output)[2] == head.header.base_fee_per_gas
+    pending = chain.call(CallRequest(to=probe, data=calldata("context()"), max_fee_per_gas=10**10), PENDING)
+    number, timestamp, base_fee, parent = decode_output(context, pending.output)
+    assert (number, parent, base_fee) == (head.number + 1, head.hash, chain.next_base_fee())
+    assert timestamp > head.header.timestamp
+    chain.send_transaction(alice.address, probe, data=calldata("store(uint256,uint256)", 1, 2))
+    past = decode_output(context, chain.call(CallRequest(to=probe, data=calldata("context()")), head.number).output)
+    assert past[:2] == (head.number, head.header.timestamp)
 
 
 def test_reverts_give_reasons_and_raw_data(chain, alice, probe):

@@ -111,6 +111,46 @@ def test_reset_returns_to_genesis(rpc):
     assert error["code"] == -32602 and "forking is not supported" in error["message"]
 
 
+def test_metadata_names_the_chain_and_a_new_instance_after_reset(rpc):
+    """anvil_metadata, also as hardhat_metadata (hardhat-ethers on localhost sends with a fixed gas
+    limit to a node that answers it); the instance id changes on reset, as Hardhat's and Anvil's."""
+    rpc("evm_mine")
+    metadata = rpc("hardhat_metadata")["result"]
+    block = latest(rpc)
+    assert metadata == rpc("anvil_metadata")["result"]
+    assert (metadata["chainId"], metadata["latestBlockNumber"]) == (31337, int(block["number"], 16))
+    assert metadata["latestBlockHash"] == block["hash"]
+    assert metadata["clientVersion"] == rpc("web3_clientVersion")["result"]
+    rpc("anvil_reset")
+    after = rpc("anvil_metadata")["result"]
+    assert after["latestBlockNumber"] == 0 and after["instanceId"] != metadata["instanceId"]
+    assert len(bytes.fromhex(after["instanceId"][2:])) == 32
+
+
+# PUSH4 0xdeadbeef PUSH1 0 MSTORE PUSH1 4 PUSH1 28 REVERT: reverts with 0xdeadbeef.
+REVERTS = "0x63deadbeef6000526004601cfd"
+LOOPS = "0x5b600056"  # JUMPDEST PUSH1 0 JUMP: out of gas
+
+
+def test_throw_on_transaction_failures_answers_with_the_mined_failure(rpc, chain):
+    """Hardhat's throwOnTransactionFailures: the failed transaction is mined all the same; the
+    send's error carries Hardhat's data object (message, txHash, the revert data)."""
+    reverter, looper = "0x" + "0e" * 20, "0x" + "0f" * 20
+    rpc("anvil_setCode", reverter, REVERTS)
+    rpc("anvil_setCode", looper, LOOPS)
+    assert "result" in rpc("eth_sendTransaction", {"from": ALICE, "to": reverter, "gas": hex(100_000)})  # the default
+    chain.throw_on_failures = True
+    error = rpc("eth_sendTransaction", {"from": ALICE, "to": reverter, "gas": hex(100_000)})["error"]
+    assert (error["code"], error["message"]) == (3, "execution reverted")
+    assert error["data"]["data"] == "0xdeadbeef" and error["data"]["message"] == "execution reverted"
+    receipt = rpc("eth_getTransactionReceipt", error["data"]["txHash"])["result"]
+    assert receipt["status"] == "0x0" and receipt["blockNumber"] == latest(rpc)["number"]
+    error = rpc("eth_sendTransaction", {"from": ALICE, "to": looper, "gas": hex(50_000)})["error"]
+    assert (error["code"], error["message"], error["data"]["data"]) == (-32000, "out of gas", "0x")
+    assert rpc("eth_getTransactionReceipt", error["data"]["txHash"])["result"]["gasUsed"] == hex(50_000)
+    assert "result" in rpc("eth_sendTransaction", {"from": ALICE, "to": BOB, "value": "0x1"})
+
+
 def test_settings_survive_a_restart(dev_genesis, tmp_path):
     miner = bytes.fromhex(MINER[2:])
     chain = Chain.open(dev_genesis, str(tmp_path))

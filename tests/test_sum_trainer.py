@@ -123,9 +123,9 @@ def test_stakeable_cost_table(sum_node):
     assert revert_reason(im.functions.getNextAddDataCost(last - 1), users(sum_node)[0]) == (
         "The last update time is after the current time."
     )
-    set_next(sum_node, last + 3600)
-    assert im.functions.getNextAddDataCost().call() == 6 * 10**16
-    assert im.functions.getNextAddDataCost([1, -2], 1).call() == 6 * 10**16
+    set_next(sum_node, last + 3600)  # what a transaction sent now pays: the pending block's time
+    assert im.functions.getNextAddDataCost().call(block_identifier="pending") == 6 * 10**16
+    assert im.functions.getNextAddDataCost([1, -2], 1).call(block_identifier="pending") == 6 * 10**16
     free, _ = sum_node.deploy("Stakeable64", 1, 2, 3, 0)
     assert free.functions.getNextAddDataCost(0).call() == 0
     assert free.functions.getNextAddDataCost().call() == 0
@@ -197,10 +197,10 @@ def test_stakeable_hooks_directly(sum_node):
         "There is no reward left to claim."
     )
     # 1 of 2 valid contributions: half the initial deposit; more than is left: all that is left.
-    assert report(other, key, 0, start, owner, deposit, deposit, False, 1, 1).call({"from": owner}) == deposit // 2
-    assert report(other, key, 0, start, owner, deposit, deposit // 3, False, 1, 1).call({"from": owner}) == deposit // 3
+    assert report(other, key, 0, start, owner, deposit, deposit, False, 1, 1).call({"from": owner}, "pending") == deposit // 2
+    assert report(other, key, 0, start, owner, deposit, deposit // 3, False, 1, 1).call({"from": owner}, "pending") == deposit // 3
     # Rounds to 0: everything left.
-    assert report(other, key, 0, start, owner, 1, 1, False, 1, 1).call({"from": owner}) == 1
+    assert report(other, key, 0, start, owner, 1, 1, False, 1, 1).call({"from": owner}, "pending") == 1
     # The model owner (the deployer) after ownerClaimWaitTimeS takes everything, even its own data.
     set_next(sum_node, start + 200)
     receipt = ok(sum_node, report(owner, key, 0, start, owner, deposit, deposit - 5, True, 0, 3))
@@ -211,7 +211,7 @@ def test_stakeable_hooks_directly(sum_node):
         "Cannot take your own deposit."
     )
     set_next(sum_node, start + 300)
-    assert report(third, key, 0, start, third, deposit, 7, True, 0, 4).call({"from": owner}) == 7
+    assert report(third, key, 0, start, third, deposit, 7, True, 0, 4).call({"from": owner}, "pending") == 7
 
 
 def test_model_owner_is_transferable_only_by_itself(sum_node):
@@ -234,12 +234,12 @@ def test_points_hooks_directly(sum_node):
     assert im.functions.getNextAddDataCost().call() == 0
     assert im.functions.getNextAddDataCost(5).call() == 0
     assert im.functions.getNextAddDataCost([], 0).call() == 0
-    assert im.functions.handleAddData(owner, 10**18, key, 0).call({"from": owner}) == [0, True]
+    assert im.functions.handleAddData(owner, 10**18, key, 0).call({"from": owner}, "pending") == [0, True]
     ok(sum_node, im.functions.handleAddData(owner, 0, key, 0))
     assert im.functions.totalSubmitted().call() == 1 and im.functions.addressStats(owner).call() == [0, 1]
     t = sum_node.now()
     refund, report = im.functions.handleRefund, im.functions.handleReport
-    assert refund(other, key, 0, t, 0, False, 0, 0).call({"from": owner}) == 0
+    assert refund(other, key, 0, t, 0, False, 0, 0).call({"from": owner}, "pending") == 0
     receipt = ok(sum_node, refund(owner, key, 0, t, 0, False, 0, 0))
     assert im.events.Refund().process_receipt(receipt)[0]["args"] == {"recipient": owner}
     assert im.functions.numValidForAddress(owner).call() == 1 and im.functions.totalGoodDataCount().call() == 1
@@ -267,7 +267,7 @@ def test_points_hooks_directly(sum_node):
         "Cannot be claimed yet."
     )
     set_next(sum_node, start + 100)
-    assert waiting.functions.handleReport(other, key, 0, start, owner, 0, 0, False, 1, 0).call({"from": owner}) == 0
+    assert waiting.functions.handleReport(other, key, 0, start, owner, 0, 0, False, 1, 0).call({"from": owner}, "pending") == 0
 
 
 # ---------------------------------------------------------------- DataHandler64 on its own
@@ -308,21 +308,21 @@ def test_data_handler_records_and_reasons(sum_node):
     assert revert_reason(report(reporter, key, c, start + 1, author), owner) == "Added time is not equal."
     assert revert_reason(report(reporter, key, c, start, reporter), owner) == "Sender is not equal."
 
-    assert report(reporter, key, c, start, author).call({"from": owner}) == [7, 7, False, 0]
+    assert report(reporter, key, c, start, author).call({"from": owner}, "pending") == [7, 7, False, 0]
     ok(sum_node, report(reporter, key, c, start, author))
     assert views.hasClaimed(data, c, start, author, reporter).call() is True
     assert views.hasClaimed(data, c, start, author, author).call() is False
-    assert report(reporter, key, c, start, author).call({"from": owner}) == [7, 7, True, 1]
+    assert report(reporter, key, c, start, author).call({"from": owner}, "pending") == [7, 7, True, 1]
     assert revert_reason(dh.functions.updateClaimableAmount(key, 8), owner) == (
         "The reward is more than the claimable amount."
     )
     ok(sum_node, dh.functions.updateClaimableAmount(key, 3))
     assert views.getClaimableAmount(data, c, start, author).call() == 4
-    assert refund(author, key, c, start).call({"from": owner}) == [4, False, 1]
+    assert refund(author, key, c, start).call({"from": owner}, "pending") == [4, False, 1]
     ok(sum_node, refund(author, key, c, start))
     assert dh.functions.addedData(key).call() == [c, start, author, 7, 0, 2]
     assert views.hasClaimed(data, c, start, author, author).call() is True
-    assert refund(author, key, c, start).call({"from": owner}) == [0, True, 2]
+    assert refund(author, key, c, start).call({"from": owner}, "pending") == [0, True, 2]
     # Nothing left to claim, but claimed: the key stays refused, so no claim could carry over.
     assert revert_reason(dh.functions.handleAddData(author, 0, key, c), owner) == (
         "Conflicting data key. The data may have already been added."

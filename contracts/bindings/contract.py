@@ -234,13 +234,13 @@ class Connection:
         return self._sender
 
     # ------------------------------------------------------------ reading
-    def call(self, to: str, function: Function, *args: Any) -> Any:
-        """eth_call of a view at the latest block; a revert raises Reverted with its reason."""
+    def call(self, to: str, function: Function, *args: Any, block: str = "latest") -> Any:
+        """eth_call of a view at `block`; a revert raises Reverted with its reason."""
         request = {"to": to, "data": "0x" + function.encode(*args).hex()}
         if self._sender is not None:
             request["from"] = self._sender.address
         try:
-            result = self.client.request("eth_call", request, "latest")
+            result = self.client.request("eth_call", request, block)
         except NodeError as error:
             raise _revert_from(error) or error from None
         output = _bytes(result)
@@ -281,7 +281,7 @@ class Connection:
         except NodeError as error:
             _raise_refusal(error)
             try:
-                self.client.request("eth_call", request, "latest")
+                self.client.request("eth_call", request, "pending")  # where the estimate ran
             except NodeError as call_error:
                 _raise_refusal(call_error)  # what returns is a timeout: one run is too long
                 raise OverGasCap(f"one run takes longer than the node allows a call ({call_error.message})") from None

@@ -307,18 +307,18 @@ class Market:
 
     # ------------------------------------------------------------ reading
     def now(self) -> int:
-        """The time a call sees now (`block.timestamp` of an eth_call at the latest block): the
-        clock the contract's deadlines and `stateOf` use, which runs ahead of the latest block's
-        timestamp after evm_increaseTime. Read by eth_call of creation code that returns TIMESTAMP,
-        so it works on any node."""
-        return int(self.conn.client.request("eth_call", {"data": _RETURN_TIMESTAMP}, "latest"), 16)
+        """The time a transaction sent now runs at: `block.timestamp` of an eth_call at `pending`
+        (the block about to be mined on sumchain, Hardhat and Anvil, so evm_increaseTime shows at
+        once; the latest block on geth), the clock `stateOf` is read with too. Read by eth_call
+        of creation code that returns TIMESTAMP, so it works on any node."""
+        return int(self.conn.client.request("eth_call", {"data": _RETURN_TIMESTAMP}, "pending"), 16)
 
     def request_count(self) -> int:
         return self.conn.call(self.address, REQUEST_COUNT)
 
     def request(self, request_id: int) -> RequestInfo:
         fields = self.conn.call(self.address, GET_REQUEST, request_id)
-        state = self.conn.call(self.address, STATE_OF, request_id)
+        state = self.conn.call(self.address, STATE_OF, request_id, block="pending")  # at now()'s time
         (requester, _, active, claimed, candidate, _, test_size, submission_deadline, labels_deadline,
          claim_deadline, verify_deadline, claim_window, reveal_window, reward, stake, forfeited,
          training, test, commitment, context, labels) = fields
