@@ -156,6 +156,7 @@ class Chain:
         self._consensus_context = ConsensusContext(None)
         self._clock = clock
         self._lock = threading.RLock()
+        self._stopping = threading.Event()
         self._headers: dict[bytes, BlockHeaderAPI] = {}
         self._blocks: dict[bytes, Block] = {}
         self._reader: tuple[bytes, StateAPI] | None = None
@@ -660,9 +661,16 @@ class Chain:
             raise InvalidRequest("interval must be at least 1 second")
         mined = [self.mine()]
         for _ in range(count - 1):
+            if self._stopping.is_set():
+                raise ChainError(f"the node is stopping: mined {len(mined)} of {count} blocks")
             with self._lock:
                 mined.append(self.mine(timestamp=self.head.timestamp + interval))
         return mined
+
+    def stop(self) -> None:
+        """Make long work (anvil_mine's blocks) end after the block in hand: the node is shutting
+        down, and every block already mined stays mined."""
+        self._stopping.set()
 
     def _state_nonce_reader(self) -> Callable[[bytes], int]:
         return self._head_reader().get_nonce

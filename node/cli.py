@@ -196,8 +196,9 @@ async def _serve(args: argparse.Namespace) -> int:
     print(banner(chain, miner, args, f"http://{_url_host(args.host)}:{port}"), flush=True)
     leftovers = asyncio.create_task(asyncio.to_thread(_mine_leftover_pool, chain))
     await stopping.wait()
-    await leftovers
     print("\nstopping: finishing the current block and closing the data dir", flush=True)
+    chain.stop()
+    await leftovers
     await runner.cleanup()
     miner.stop()
     chain.close()

@@ -222,6 +222,38 @@ def test_sigterm_also_exits_0(start_node) -> None:
     assert node.stop(signal.SIGTERM) == 0, node.stderr
 
 
+def test_sigterm_during_anvil_mine_stops_after_the_current_block(start_node, tmp_path: Path) -> None:
+    """anvil_mine of 10,000 blocks (~15 s) does not hold the node past a SIGTERM: the call ends
+    after the block in hand with an error that says how far it got, and those blocks are kept."""
+    import threading
+    import urllib.request
+
+    data_dir = str(tmp_path / "chain")
+    node = start_node("--data-dir", data_dir, "--port", "0", "--accounts", "1")
+    url = parse_banner(node.read_banner())["fields"]["JSON-RPC"].split()[0]
+
+    def rpc(method: str, *params):
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.loads(response.read())
+
+    answers: list[dict] = []
+    mining = threading.Thread(target=lambda: answers.append(rpc("anvil_mine", hex(10_000))))
+    mining.start()
+    while int(rpc("eth_blockNumber")["result"], 16) == 0:
+        time.sleep(0.05)
+    assert node.stop(signal.SIGTERM) == 0, node.stderr
+    mining.join(EXIT_TIMEOUT)
+    error = answers[0]["error"]
+    mined = int(re.fullmatch(r"the node is stopping: mined (\d+) of 10000 blocks", error["message"]).group(1))
+    assert error["code"] == -32000 and 1 <= mined < 10_000
+
+    again = start_node("--data-dir", data_dir, "--port", "0", "--accounts", "1")
+    assert parse_banner(again.read_banner())["fields"]["Data"] == f"{data_dir} (head block {mined})"
+    assert again.stop(signal.SIGTERM) == 0, again.stderr
+
+
 def test_sigint_the_moment_the_banner_is_flushed_exits_0(start_node) -> None:
     """The banner is the node's "ready" line: a script that waits for it and then
     stops the node sends SIGINT right after it. tests/scripts/sigint_at_banner.py
