@@ -149,6 +149,26 @@ def test_block_timestamps_stop_at_the_largest_uint64(rpc, chain):
     assert chain.head_number == head and chain.head.timestamp == MAX_NONCE
 
 
+def test_a_genesis_at_the_largest_uint64_refuses_blocks_and_keeps_no_trace(dev_genesis, alice, bob):
+    """Genesis at 2**64 - 1 opens; nothing can follow it, and a transaction sent to it is refused
+    with the reason and leaves neither a pool entry nor a nonce."""
+    from dataclasses import replace
+
+    from node.chain import Chain
+
+    chain = Chain.open(replace(dev_genesis, timestamp=MAX_NONCE), None)
+    try:
+        assert chain.head.timestamp == MAX_NONCE
+        with pytest.raises(ChainError, match=r"the next block's timestamp 18446744073709551616 would be past 2\*\*64-1"):
+            chain.send_transaction(alice.address, bob.address, value=1)
+        assert len(chain.pool) == 0 and chain.get_nonce(alice.address, "pending") == 0
+        with pytest.raises(ChainError, match="past 2"):
+            chain.mine()
+        assert chain.head_number == 0
+    finally:
+        chain.close()
+
+
 def test_null_log_filters_mean_the_latest_block_as_in_geth(rpc):
     assert rpc("eth_getLogs", None)["result"] == []
     assert rpc("eth_newFilter", None)["result"].startswith("0x")
