@@ -32,7 +32,7 @@ from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague.constants import HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE
 from eth_hash.auto import keccak
 
-from vm.fork import max_transaction_gas, since_prague, vm_class_for
+from vm.fork import fork_config, max_transaction_gas, since_prague, vm_class_for
 from vm.osaka import BlockSizeBudget
 from vm.tracing import Deadline, ExecutionTimeout, attach
 
@@ -666,6 +666,10 @@ class Chain:
             with self._lock:
                 mined.append(self.mine(timestamp=self.head.timestamp + interval))
         return mined
+
+    def fork_config(self) -> dict[str, Any]:
+        """This chain's fork as EIP-7910 describes one: precompiles, system contracts, blob schedule."""
+        return fork_config(self.vm_class)
 
     def stop(self) -> None:
         """Make long work (anvil_mine's blocks) end after the block in hand: the node is shutting

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import zlib
 from dataclasses import dataclass, replace
 from importlib.metadata import version
 from typing import Any, Callable, Mapping, Sequence
@@ -85,6 +86,22 @@ class Api:
     # ------------------------------------------------------------ chain facts
     def eth_chainId(self, params: Params) -> str:
         return c.quantity(self.chain.chain_id)
+
+    def eth_config(self, params: Params) -> dict[str, Any]:
+        """EIP-7910. Every fork of a dev chain is active from genesis: ``current`` is the genesis
+        hardfork at activation time 0, there is no ``next`` or ``last``, and the fork id
+        (EIP-6122/2124) is the CRC32 of the genesis hash alone (forks at genesis do not count)."""
+        genesis_hash = self.chain.get_block(0).hash
+        config = self.chain.fork_config()
+        current = {
+            "activationTime": 0,
+            "blobSchedule": config["blobSchedule"],
+            "chainId": c.quantity(self.chain.chain_id),
+            "forkId": c.data(zlib.crc32(genesis_hash).to_bytes(4, "big")),
+            "precompiles": {name: c.data(address) for name, address in sorted(config["precompiles"].items())},
+            "systemContracts": {name: c.data(address) for name, address in sorted(config["systemContracts"].items())},
+        }
+        return {"current": current, "next": None, "last": None}
 
     def eth_syncing(self, params: Params) -> bool:
         return False

@@ -172,3 +172,43 @@ def test_settings_survive_a_restart(dev_genesis, tmp_path):
 def test_setters_check_their_input(rpc, method):
     error = rpc(method, "0x1234")["error"]
     assert error["code"] == -32602
+
+
+def test_eth_config_describes_the_genesis_fork(rpc, dev_genesis):
+    """EIP-7910 on a chain whose forks are all at genesis (Osaka by default)."""
+    import zlib
+
+    config = rpc("eth_config")["result"]
+    assert (config["next"], config["last"]) == (None, None)
+    current = config["current"]
+    genesis_hash = bytes.fromhex(rpc("eth_getBlockByNumber", "0x0", False)["result"]["hash"][2:])
+    assert current["forkId"] == "0x%08x" % zlib.crc32(genesis_hash)
+    assert (current["activationTime"], current["chainId"]) == (0, "0x7a69")
+    assert current["blobSchedule"] == {"baseFeeUpdateFraction": 5007716, "max": 9, "target": 6}
+    precompiles = current["precompiles"]
+    assert precompiles["ECREC"] == "0x" + "00" * 19 + "01"
+    assert precompiles["P256VERIFY"] == "0x" + "00" * 18 + "0100"  # Osaka, EIP-7951
+    assert precompiles["VDOT"] == "0x" + "00" * 18 + "0501" and precompiles["VSTORE"] == "0x" + "00" * 18 + "0510"
+    assert len(precompiles) == 18 + 11
+    assert current["systemContracts"]["HISTORY_STORAGE_ADDRESS"] == "0x0000f90827f1c53a10cb7a02335b175320002935"
+    assert set(current["systemContracts"]) == {
+        "BEACON_ROOTS_ADDRESS", "CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS", "DEPOSIT_CONTRACT_ADDRESS",
+        "HISTORY_STORAGE_ADDRESS", "WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS"}
+
+
+def test_eth_config_of_cancun_and_without_the_ml_precompiles(dev_genesis):
+    from dataclasses import replace
+
+    from rpc.methods import Api
+    from node.mining import Miner
+
+    for hardfork, ml, count in (("cancun", True, 10 + 11), ("prague", False, 17)):
+        chain = Chain.open(replace(dev_genesis, hardfork=hardfork), None, ml_precompiles=ml)
+        try:
+            current = Api(chain, Miner(chain, 0)).eth_config([])["current"]
+        finally:
+            chain.close()
+        assert len(current["precompiles"]) == count and ("VDOT" in current["precompiles"]) == ml
+        if hardfork == "cancun":
+            assert current["blobSchedule"] == {"baseFeeUpdateFraction": 3338477, "max": 6, "target": 3}
+            assert list(current["systemContracts"]) == ["BEACON_ROOTS_ADDRESS"]

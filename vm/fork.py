@@ -186,3 +186,43 @@ def since_prague(hardfork: str) -> bool:
 def max_transaction_gas(vm_class: type[VirtualMachineAPI]) -> int | None:
     """The most gas a transaction may have, whatever the block's limit: 2**24 from Osaka on (EIP-7825), else None."""
     return TX_MAX_GAS_LIMIT if is_osaka(vm_class) else None
+
+
+# EIP-7910's names of Ethereum's precompiles, by address.
+ETHEREUM_PRECOMPILE_NAMES = {
+    0x01: "ECREC", 0x02: "SHA256", 0x03: "RIPEMD160", 0x04: "ID", 0x05: "MODEXP", 0x06: "BN254_ADD",
+    0x07: "BN254_MUL", 0x08: "BN254_PAIRING", 0x09: "BLAKE2F", 0x0A: "KZG_POINT_EVALUATION",
+    0x0B: "BLS12_G1ADD", 0x0C: "BLS12_G1MSM", 0x0D: "BLS12_G2ADD", 0x0E: "BLS12_G2MSM",
+    0x0F: "BLS12_PAIRING_CHECK", 0x10: "BLS12_MAP_FP_TO_G1", 0x11: "BLS12_MAP_FP2_TO_G2", 0x100: "P256VERIFY",
+}
+GAS_PER_BLOB = 2**17  # EIP-4844
+
+
+def fork_config(vm_class: type[VirtualMachineAPI]) -> dict:
+    """What EIP-7910's eth_config reports of a fork: its precompiles by name (the ML ones under
+    their own names), its system contracts and its blob schedule, from the VM class itself."""
+    from eth.vm.forks.cancun import constants as cancun
+    from eth.vm.forks.prague import constants as prague
+
+    from vm.precompiles import PRECOMPILES
+
+    names = ETHEREUM_PRECOMPILE_NAMES | {p.address: p.name for p in PRECOMPILES}
+    computation = vm_class.get_state_class().computation_class
+    precompiles = {names[int.from_bytes(address, "big")]: address for address in computation.get_precompiles()}
+    systems = {"BEACON_ROOTS_ADDRESS": cancun.BEACON_ROOTS_ADDRESS}
+    blobs = (cancun.TARGET_BLOB_GAS_PER_BLOCK, cancun.MAX_BLOB_GAS_PER_BLOCK, cancun.BLOB_BASE_FEE_UPDATE_FRACTION)
+    if issubclass(vm_class, PragueVM):
+        systems |= {
+            "CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS": prague.CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
+            "DEPOSIT_CONTRACT_ADDRESS": prague.DEPOSIT_CONTRACT_ADDRESS,
+            "HISTORY_STORAGE_ADDRESS": prague.HISTORY_STORAGE_ADDRESS,
+            "WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS": prague.WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
+        }
+        blobs = (prague.TARGET_BLOB_GAS_PER_BLOCK, prague.MAX_BLOB_GAS_PER_BLOCK,
+                 prague.BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)
+    target, maximum, fraction = blobs
+    return {
+        "blobSchedule": {"baseFeeUpdateFraction": fraction, "max": maximum // GAS_PER_BLOB, "target": target // GAS_PER_BLOB},
+        "precompiles": precompiles,
+        "systemContracts": systems,
+    }
