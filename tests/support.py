@@ -91,3 +91,14 @@ class OutputReader:
     @property
     def stderr(self) -> str:
         return "".join(part for part in self._stderr if part is not None)
+
+
+def forwarder(address: int, gas: int | None = None) -> bytes:
+    """Code that STATICCALLs ``address`` with its calldata (and ``gas``, or all it has) and returns the result."""
+    gas_code = "5a" if gas is None else "62" + gas.to_bytes(3, "big").hex()  # GAS, or PUSH3 gas
+    return bytes.fromhex(
+        "365f5f37"  # CALLDATACOPY(0, 0, CALLDATASIZE)
+        f"5f5f365f61{address:04x}{gas_code}fa50"  # STATICCALL(gas, address, 0, CALLDATASIZE, 0, 0); POP
+        "3d5f5f3e"  # RETURNDATACOPY(0, 0, RETURNDATASIZE)
+        "3d5ff3"  # RETURN(0, RETURNDATASIZE)
+    )

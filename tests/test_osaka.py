@@ -20,7 +20,7 @@ from node.errors import ExecutionFailed, TransactionRejected
 from node.execution import CallRequest
 from node.genesis import parse_genesis
 from node.tracing import trace_call
-from tests.support import calldata
+from tests.support import calldata, forwarder
 from tests.sum_support import BUILD
 from vm import osaka
 from vm.fork import PlainOsakaVM, SumchainOsakaVM, max_transaction_gas, vm_class_for
@@ -51,17 +51,6 @@ def prague_chain(dev_genesis):
     chain = Chain.open(dev_genesis.with_overrides(hardfork="prague"), None)
     yield chain
     chain.close()
-
-
-def forwarder(address: int, gas: int | None = None) -> bytes:
-    """Code that STATICCALLs ``address`` with its calldata (and ``gas``, or all it has) and returns the result."""
-    gas_code = "5a" if gas is None else "62" + gas.to_bytes(3, "big").hex()  # GAS, or PUSH3 gas
-    return bytes.fromhex(
-        "365f5f37"  # CALLDATACOPY(0, 0, CALLDATASIZE)
-        f"5f5f365f61{address:04x}{gas_code}fa50"  # STATICCALL(gas, address, 0, CALLDATASIZE, 0, 0); POP
-        "3d5f5f3e"  # RETURNDATACOPY(0, 0, RETURNDATASIZE)
-        "3d5ff3"  # RETURN(0, RETURNDATASIZE)
-    )
 
 
 def precompile_frame(chain, address: int, data: bytes, gas: int | None = None) -> dict:

@@ -27,6 +27,7 @@ from vm.precompiles.encoding import (
 )
 from vm.precompiles.gas import GAS, element_count
 from tests.test_cli import SUMCHAIN
+from tests.support import forwarder
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 UINT256_MAX = 2**256 - 1
@@ -369,17 +370,6 @@ SHAPES = {
     "VDOT": (0, 2), "VSQDIST": (1, 2), "VNORM": (0, 1), "VNEAREST": (2, 2), "VPERCEPTRON": (2, 2),
     "VCENTROID": (1, 2), "VSPARSEDOT": (1, 2), "VSPARSEADD": (2, 2), "VARGMAX": (0, 1), "VCOUNTEQ": (0, 2),
 }
-
-
-def forwarder(address: int, gas: int | None = None) -> bytes:
-    """Code that STATICCALLs ``address`` with its calldata (and ``gas``, or all it has) and returns the result."""
-    gas_code = "5a" if gas is None else "62" + gas.to_bytes(3, "big").hex()  # GAS, or PUSH3 gas
-    return bytes.fromhex(
-        "365f5f37"  # CALLDATACOPY(0, 0, CALLDATASIZE)
-        f"5f5f365f61{address:04x}{gas_code}fa50"  # STATICCALL(gas, address, 0, CALLDATASIZE, 0, 0); POP
-        "3d5f5f3e"  # RETURNDATACOPY(0, 0, RETURNDATASIZE)
-        "3d5ff3"  # RETURN(0, RETURNDATASIZE)
-    )
 
 
 def precompile_frame(chain, name: str, data: bytes, gas: int | None = None) -> dict:

@@ -3,7 +3,7 @@
 const { expect } = require("chai");
 const hre = require("hardhat");
 const helpers = require("@nomicfoundation/hardhat-network-helpers");
-const solc = require("solc");
+const compile = require("../compile");
 
 const SOURCE = `
 // SPDX-License-Identifier: MIT
@@ -33,18 +33,6 @@ contract Vault {
 }
 `;
 
-function compile() {
-  const input = {
-    language: "Solidity",
-    sources: { "Contracts.sol": { content: SOURCE } },
-    settings: { evmVersion: "prague", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input)));
-  const errors = (output.errors || []).filter((e) => e.severity === "error");
-  if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  return output.contracts["Contracts.sol"];
-}
-
 const OWNER = "0x00000000000000000000000000000000000b0b00";
 let artifacts;
 
@@ -62,7 +50,7 @@ async function block(tag = "latest") {
 
 describe("hardhat-network-helpers on sumchain", function () {
   before(function () {
-    artifacts = compile();
+    artifacts = compile(SOURCE);
   });
 
   describe("loadFixture and snapshots", function () {

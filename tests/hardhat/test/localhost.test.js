@@ -5,7 +5,7 @@
 // --throw-on-transaction-failures, a mined failure answered with its revert data.
 const { expect } = require("chai");
 const hre = require("hardhat");
-const solc = require("solc");
+const compile = require("../compile");
 
 const SOURCE = `
 // SPDX-License-Identifier: MIT
@@ -42,18 +42,6 @@ contract Clock {
 }
 `;
 
-function compile() {
-  const input = {
-    language: "Solidity",
-    sources: { "Contracts.sol": { content: SOURCE } },
-    settings: { evmVersion: "prague", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input)));
-  const errors = (output.errors || []).filter((e) => e.severity === "error");
-  if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  return output.contracts["Contracts.sol"];
-}
-
 let artifacts;
 
 async function deploy(name, signer) {
@@ -64,7 +52,7 @@ async function deploy(name, signer) {
 
 describe("sumchain as Hardhat's localhost network", function () {
   before(function () {
-    artifacts = compile();
+    artifacts = compile(SOURCE);
   });
 
   it("answers hardhat_metadata with its chain and latest block", async function () {
