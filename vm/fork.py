@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from eth.abc import ComputationAPI, VirtualMachineAPI
 from eth.vm.forks.cancun import CancunState, CancunVM
+from eth.vm.forks.cancun import constants as cancun
 from eth.vm.forks.cancun.blocks import CancunBlockHeader
 from eth.vm.forks.cancun.computation import CancunComputation
 from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague import constants as prague
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
 from eth.vm.memory import Memory
 
 from vm.osaka import TX_MAX_GAS_LIMIT, OsakaComputation, OsakaState, OsakaVM, is_osaka
-from vm.precompiles import ML_PRECOMPILES
+from vm.precompiles import ML_PRECOMPILES, PRECOMPILES
 
 
 class _GenesisSystemContracts:
@@ -195,17 +197,11 @@ ETHEREUM_PRECOMPILE_NAMES = {
     0x0B: "BLS12_G1ADD", 0x0C: "BLS12_G1MSM", 0x0D: "BLS12_G2ADD", 0x0E: "BLS12_G2MSM",
     0x0F: "BLS12_PAIRING_CHECK", 0x10: "BLS12_MAP_FP_TO_G1", 0x11: "BLS12_MAP_FP2_TO_G2", 0x100: "P256VERIFY",
 }
-GAS_PER_BLOB = 2**17  # EIP-4844
 
 
 def fork_config(vm_class: type[VirtualMachineAPI]) -> dict:
     """What EIP-7910's eth_config reports of a fork: its precompiles by name (the ML ones under
     their own names), its system contracts and its blob schedule, from the VM class itself."""
-    from eth.vm.forks.cancun import constants as cancun
-    from eth.vm.forks.prague import constants as prague
-
-    from vm.precompiles import PRECOMPILES
-
     names = ETHEREUM_PRECOMPILE_NAMES | {p.address: p.name for p in PRECOMPILES}
     computation = vm_class.get_state_class().computation_class
     precompiles = {names[int.from_bytes(address, "big")]: address for address in computation.get_precompiles()}
@@ -222,7 +218,11 @@ def fork_config(vm_class: type[VirtualMachineAPI]) -> dict:
                  prague.BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)
     target, maximum, fraction = blobs
     return {
-        "blobSchedule": {"baseFeeUpdateFraction": fraction, "max": maximum // GAS_PER_BLOB, "target": target // GAS_PER_BLOB},
+        "blobSchedule": {
+            "baseFeeUpdateFraction": fraction,
+            "max": maximum // cancun.GAS_PER_BLOB,
+            "target": target // cancun.GAS_PER_BLOB,
+        },
         "precompiles": precompiles,
         "systemContracts": systems,
     }
