@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import random
 
+from fractions import Fraction
+
 from bench.precompiles import (
-    GAS, LAYOUTS, STORE_GAS, STORE_LAYOUTS, TIMER_SENDER, VSTORE, Timer, extra_gas, op_input, spammer_code,
-    store_cases, suggested, Measurement,
+    CALL, GAS, ID_PARAM, ID_SPAN, LAYOUTS, SPAMMER, STORE_GAS, STORE_LAYOUTS, TIMER_SENDER, VSTORE, Timer,
+    extra_gas, op_input, spammer_code, store_cases, suggested, Measurement,
 )
 from vm.precompiles import PRECOMPILES
 from vm.precompiles.encoding import ELEMENT_BYTES
-from vm.precompiles.store import vstore
+from vm.precompiles.gas import Gas
+from vm.precompiles.encoding import WORD
+from vm.precompiles.store import decode_elements, encode_stored, vector_address, vstore
 
 
 def test_every_timed_input_is_valid_for_its_operation(chain):
@@ -55,6 +59,39 @@ def test_spammer_fills_its_gas_with_precompile_calls(chain, alice):
     assert receipt.status == 1 and receipt.gas_used > 1_900_000  # it stops only when under 60k gas is left
 
 
+def test_the_store_spammer_writes_another_vector_on_every_call(chain, alice):
+    """Each call of the store's full-block loop opens the next id (from the calldata's start): a
+    successful receipt means every call succeeded (a failed one ends the loop with INVALID)."""
+    _, _, width = STORE_LAYOUTS["words/32"]
+    case = next(c for c in store_cases(16, random.Random(2), "words/32") if c.op == "VSTORE_ADDSCALED")
+    (stored,) = case.stored.values()
+    ids = [ID_SPAN + 1 + j for j in range(40)]
+    for vector_id in ids:
+        chain.set_code(vector_address(SPAMMER, vector_id.to_bytes(32, "big")), encode_stored(width, stored))
+    chain.set_code(SPAMMER, spammer_code(VSTORE, case.data, 60_000, 2 + WORD * ID_PARAM[case.op], CALL))
+    receipt = chain.get_receipt(chain.send_transaction(alice.address, SPAMMER, gas=300_000,
+                                                       data=ID_SPAN.to_bytes(32, "big")))
+    assert receipt.status == 1
+    changed = [vector_id for vector_id in ids if decode_elements(
+        chain.get_code(vector_address(SPAMMER, vector_id.to_bytes(32, "big"))), width) != stored]
+    assert changed == ids[:len(changed)] and 10 < len(changed) < len(ids)  # ~240k gas / ~11k a call
+
+
+def test_a_failed_call_ends_the_spammer_with_a_failed_receipt(chain, alice):
+    _, _, width = STORE_LAYOUTS["words/32"]
+    case = next(c for c in store_cases(16, random.Random(2), "words/32") if c.op == "VSTORE_DOT")
+    chain.set_code(SPAMMER, spammer_code(VSTORE, case.data, 60_000, 2 + WORD * ID_PARAM[case.op]))
+    receipt = chain.get_receipt(chain.send_transaction(alice.address, SPAMMER, gas=300_000))
+    assert receipt.status == 0  # no vector stored: the first DOT fails
+
+
+def test_a_fractional_element_price_rounds_the_elements_part_up():
+    gas = Gas(700, 21, per_packed=Fraction(1, 32))
+    assert [gas.cost(n, 8) for n in (0, 1, 32, 33, 65_536)] == [700, 701, 701, 702, 2748]
+    assert gas.cost(2, 32) == 742
+    assert gas.formula == "700 + 21 * n (words), 700 + ceil(1 * n / 32) (packed)"
+
+
 def test_suggested_prices_cover_every_measurement_at_the_floor():
     reference = 40.0
     found = [Measurement("VDOT", n, 10 + 0.3 * n, 0) for n in (1, 16, 256, 4096)]
@@ -62,5 +99,5 @@ def test_suggested_prices_cover_every_measurement_at_the_floor():
     base, per_element, per_packed = suggested(found, reference)["VDOT"]
     assert per_packed < per_element
     for m in found:
-        per = per_packed if m.layout == "packed" else per_element
-        assert (base + per * m.size) / m.microseconds >= 1.3 * reference
+        gas = Gas(base, per_element, per_packed).cost(m.size, 8 if m.layout == "packed" else 32)
+        assert gas / m.microseconds >= 1.3 * reference

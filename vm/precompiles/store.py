@@ -53,27 +53,27 @@ from .reference import trunc_div
 # ``base + per_element × n``, where n counts every element the op reads, input
 # and stored (docs/precompiles.md, "Gas"). The input's elements are paid before
 # it is parsed, the stored ones before they are decoded, and both before any
-# arithmetic or write. Calibrated 2026-12-06 with `sumchain bench precompiles`
+# arithmetic or write. Calibrated 2026-12-07 with `sumchain bench precompiles`
 # by the rule of gas.GAS (every measured size >= 1.3 x ECRECOVER's gas per
-# microsecond, overpricing least), on the slowest inputs: words (int128) and
+# microsecond, the lowest mean ratio with every ratio under 3.5), on the slowest inputs: words (int128) and
 # packed input, stored widths 8, 16 and 32 near their extremes, every vector
 # cold (read from the database: about 60-110 µs an account, which the bases
 # now cover); one per-element price for every width; see docs/gas-schedule.md.
 STORE_GAS: dict[str, Gas] = {
-    "VSTORE_SET": Gas(base=10_914, per_element=40),        # n = d written
-    "VSTORE_GET": Gas(base=7_974, per_element=38),        # n = d stored
-    "VSTORE_ADDSCALED": Gas(base=11_110, per_element=43),  # n = d input + d stored
-    "VSTORE_CENTROID": Gas(base=10_627, per_element=52),   # n = d input + d stored
-    "VSTORE_DOT": Gas(base=7_883, per_element=25),        # n = d input + d stored
-    "VSTORE_NEAREST": Gas(base=8_058, per_element=41),    # n = k ids + d input + k·d stored
-    "VSTORE_SPARSEADD": Gas(base=11_040, per_element=33),  # n = m idx (+ m vals) + d stored
-    "VSTORE_SPARSEDOT": Gas(base=8_247, per_element=29),   # n = m idx (+ m vals) + m stored read
-    "VSTORE_LENGTH": Gas(base=8_275, per_element=0),      # n = 0
-    "VSTORE_PERCEPTRON": Gas(base=22_240, per_element=36),  # n = d input + d stored, + the rewrite below
+    "VSTORE_SET": Gas(base=8_590, per_element=36),        # n = d written
+    "VSTORE_GET": Gas(base=6_420, per_element=30),        # n = d stored
+    "VSTORE_ADDSCALED": Gas(base=8_912, per_element=39),  # n = d input + d stored
+    "VSTORE_CENTROID": Gas(base=8_863, per_element=47),   # n = d input + d stored
+    "VSTORE_DOT": Gas(base=7_050, per_element=22),        # n = d input + d stored
+    "VSTORE_NEAREST": Gas(base=6_875, per_element=38),    # n = k ids + d input + k·d stored
+    "VSTORE_SPARSEADD": Gas(base=9_423, per_element=30),  # n = m idx (+ m vals) + d stored
+    "VSTORE_SPARSEDOT": Gas(base=8_030, per_element=23),   # n = m idx (+ m vals) + m stored read
+    "VSTORE_LENGTH": Gas(base=6_819, per_element=0),      # n = 0
+    "VSTORE_PERCEPTRON": Gas(base=8_786, per_element=34),  # n = d input + d stored, + the rewrite below
 }
 # NEAREST: each stored vector it opens after the first (one more cold account read: measured
 # 60-115 µs with its share of the loop, priced at 1.3 x ECRECOVER's gas per microsecond).
-GAS_PER_EXTRA_VECTOR = 9_600
+GAS_PER_EXTRA_VECTOR = 7_542
 # PERCEPTRON's rewrite when the prediction is wrong: a state write and each stored element. Measured
 # (2026-12-06) only together with the table's price above, on the rewriting path, whose base covers
 # both at >= 1.3 x ECRECOVER's gas/us; these two are the 2026-11-23 values.
@@ -208,7 +208,7 @@ def _check_writable(computation: ComputationAPI) -> None:
 
 def _charge_stored(computation: ComputationAPI, op_name: str, elements: int, extra: int = 0) -> None:
     """The stored elements an op reads (and NEAREST's extra vectors, a write's added bytes)."""
-    amount = STORE_GAS[op_name].per_element * elements + extra
+    amount = STORE_GAS[op_name].elements(elements) + extra
     if amount:
         computation.consume_gas(amount, reason=f"{op_name} precompile (stored vector)")
 
