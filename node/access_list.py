@@ -22,16 +22,16 @@ recipient is listed under its address.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
-from eth.abc import BlockHeaderAPI, StateAPI
+from eth.abc import StateAPI
 
 from vm.tracing import Deadline, attach
 
 from .blocks import PENDING, BlockRef
-from .chain import Chain, timeouts_as_failures
+from .chain import CallContext, Chain, timeouts_as_failures
 from .errors import ExecutionFailed
-from .execution import CallRequest, CallResult, execute_call
+from .execution import CallRequest, CallResult
 
 AccessList = list[tuple[bytes, list[int]]]
 
@@ -91,33 +91,26 @@ def create_access_list(chain: Chain, request: CallRequest, ref: BlockRef = PENDI
     Failures that stop the call before it runs (fees, intrinsic gas) raise
     ExecutionFailed; a call that reverts returns its error text instead.
     """
-    with chain._lock:
-        header, fresh_state = chain._call_context(ref, request.pays_fees)
+    context = chain.call_context(ref, request.pays_fees)
     access_list: AccessList = [(address, list(slots)) for address, slots in request.access_list]
     deadline = None if timeout is None else Deadline(timeout)  # bounds all the runs together
     for _ in range(MAX_RUNS):
         with timeouts_as_failures():
-            result, touched = _run(chain, header, fresh_state, replace(request, access_list=access_list), deadline)
+            result, touched = _run(context, replace(request, access_list=access_list), deadline)
         if touched == access_list:  # recorded in seed order, so equal means nothing new
             return AccessListResult(access_list, result.gas_used, result.error)
         access_list = touched
     raise ExecutionFailed(f"access list still changing after {MAX_RUNS} runs of the call")
 
 
-def _run(
-    chain: Chain,
-    header: BlockHeaderAPI,
-    fresh_state: Callable[[], StateAPI],
-    request: CallRequest,
-    deadline: Deadline | None,
-) -> tuple[CallResult, AccessList]:
+def _run(context: CallContext, request: CallRequest, deadline: Deadline | None) -> tuple[CallResult, AccessList]:
     """One run of ``request`` and the access list it touched (its own list included)."""
-    state = fresh_state()
+    state = context.fresh_state()
     recorder = _AccessRecorder(request.access_list)
     recorder.attach(state)
     if deadline is not None:
         attach(state, deadline)
-    result = execute_call(chain.vm_class, state, request, chain.chain_id, header.gas_limit, chain._calldata_floor)
+    result = context.run(request, state)
     # The top-level message knows the recipient, or the address a creation gets.
     recipient = result.computation.msg.storage_address
     excluded = {request.sender, recipient, *state.computation_class.get_precompiles()}

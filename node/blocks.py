@@ -146,3 +146,20 @@ def normalize_topics(topics: Sequence[bytes | Sequence[bytes] | None]) -> tuple[
         else:
             normalized.append(tuple(bytes(option) for option in options))
     return tuple(normalized)
+
+
+@dataclass(frozen=True)
+class TransactionLookup:
+    """A transaction and where it is: mined (block fields set) or still pooled."""
+
+    transaction: NodeTransaction
+    block_hash: bytes | None = None
+    block_number: int | None = None
+    index: int | None = None
+    base_fee: int | None = None  # of the block it is in, for its effective gas price
+    block_timestamp: int | None = None
+
+    @classmethod
+    def in_block(cls, block: Block, index: int) -> "TransactionLookup":
+        header = block.header
+        return cls(block.transactions[index], block.hash, block.number, index, header.base_fee_per_gas, header.timestamp)

@@ -21,9 +21,8 @@ from eth.rlp.accounts import Account
 from eth_hash.auto import keccak
 from trie import HexaryTrie
 
-from .blocks import PENDING, BlockRef
+from .blocks import BlockRef
 from .errors import InvalidRequest
-from .store import StateOverlay
 
 if TYPE_CHECKING:
     from .chain import Chain
@@ -65,8 +64,8 @@ def get_proof(chain: Chain, address: bytes, slots: list[int], ref: BlockRef) -> 
     for slot in slots:
         if not 0 <= slot < UINT256_LIMIT:
             raise InvalidRequest(f"storage slot {slot} is not a 256-bit unsigned integer")
-    with chain._lock:
-        nodes, state_root = _state_nodes(chain, ref)
+    with chain.lock:
+        nodes, state_root = chain.state_nodes(ref)
         encoded_account, account_proof = prove(nodes, state_root, keccak(address))
         account = rlp.decode(encoded_account, sedes=Account) if encoded_account else Account()
         storage_proofs = [_prove_slot(nodes, account.storage_root, slot) for slot in slots]
@@ -98,13 +97,3 @@ def _prove_slot(nodes: Mapping[bytes, bytes], storage_root: bytes, slot: int) ->
     encoded_value, proof = prove(nodes, storage_root, keccak(slot.to_bytes(32, "big")))
     value = rlp.decode(encoded_value, sedes=rlp.sedes.big_endian_int) if encoded_value else 0
     return StorageProof(slot, value, proof)
-
-
-def _state_nodes(chain: Chain, ref: BlockRef) -> tuple[Mapping[bytes, bytes], bytes]:
-    """The trie nodes and effective state root after ``ref`` (caller holds the lock)."""
-    if ref == PENDING and len(chain.pool):
-        built = chain._build_pending()
-        return built.overlay, built.block.header.state_root
-    _, root = chain._canon(chain.resolve_number(ref))
-    return StateOverlay(chain.store), root
-

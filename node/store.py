@@ -5,19 +5,8 @@ durable, so "everything one block changes is written in one commit" is a single
 ``env.begin(write=True)``. After ``kill -9`` the file holds exactly the last
 committed transaction; there is no log to replay and no repair step.
 
-Layout (named sub-databases of one environment):
-
-- ``nodes``   keccak -> state trie node or contract code (written by py-evm)
-- ``headers`` block hash -> RLP header
-- ``bodies``  block hash -> msgpack [txs, senders, tx hashes, receipts]
-- ``canon``   u64 big-endian number -> block hash ++ effective state root
-- ``txs``     tx hash -> msgpack [block number, index]
-- ``meta``    str key -> msgpack value (head, genesis, clock, snapshots, ...)
-- ``pool``    tx hash -> msgpack [raw tx, sender, impersonated]
-
-The effective state root of a block is its header's root unless a dev edit
-(``anvil_setBalance`` and friends) changed the state after it was mined: like
-Hardhat, those edits apply on top of the latest block without a new block.
+The tables are named sub-databases of one environment (``SUB_DATABASES``); what
+each holds, key and value, is node/chaindb.py's to say (its docstring is the schema).
 """
 from __future__ import annotations
 

@@ -18,26 +18,27 @@ import re
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Mapping
 
-from eth.abc import BlockHeaderAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
+from eth.abc import StateAPI
 
 from vm.tracing import CallTracer, Deadline, Outcome, StructLogger, TraceBudget, Tracer, TraceTooLarge, inspecting
 
 from .blocks import BlockRef
-from .chain import Chain, apply_to_block, timeouts_as_failures
+from .builder import apply_to_block
+from .chain import Chain, timeouts_as_failures
 from .errors import ChainError, InvalidRequest
-from .execution import CallRequest, execute_call
+from .execution import CallRequest
 
 
 def trace_transaction(chain: Chain, tx_hash: bytes, config: Mapping[str, Any], max_bytes: int = 0) -> dict[str, Any]:
     """The trace of a mined transaction, identical to what its block did."""
     tracer = tracer_for(config, max_bytes)
     timeout = timeout_of(config)
-    with chain._lock:
+    with chain.lock:
         lookup = chain.get_transaction(tx_hash)
         if lookup is None or lookup.block_number is None:
             raise ChainError(f"transaction not found: 0x{tx_hash.hex()}")  # geth's words and -32000
-        block = chain._block_by_hash(lookup.block_hash)
-        vm, header = _block_start(chain, block.header)
+        block = chain.get_block(lookup.block_number)
+        vm, header = chain.block_start(block.header)
     for earlier in block.transactions[:lookup.index]:
         header, _, _ = apply_to_block(vm, header, earlier)
     transaction = block.transactions[lookup.index]
@@ -62,13 +63,12 @@ def trace_call(
     """
     tracer = tracer_for(config, max_bytes)
     timeout = timeout_of(config)
-    with chain._lock:
-        header, state_factory = chain._call_context(ref, request.pays_fees)
-    state = state_factory()
+    context = chain.call_context(ref, request.pays_fees)
+    state = context.fresh_state()
     if state_override is not None:
         state_override(state)
     with timeouts_as_failures(), _traced(state, tracer, timeout):
-        result = execute_call(chain.vm_class, state, request, chain.chain_id, header.gas_limit, chain._calldata_floor)
+        result = context.run(request, state)
     return tracer.result(Outcome(result.computation, result.gas_limit, result.gas_used))
 
 
@@ -113,12 +113,3 @@ def _traced(state: StateAPI, tracer: Tracer, timeout: float | None) -> Iterator[
                     yield
     except TraceTooLarge as error:
         raise ChainError(str(error)) from None
-
-
-def _block_start(chain: Chain, mined: BlockHeaderAPI) -> tuple[VirtualMachineAPI, BlockHeaderAPI]:
-    """A VM at the start of the ``mined`` block, from its parent's effective state (dev edits included)."""
-    parent_hash, parent_root = chain._canon(mined.block_number - 1)
-    vm, header, _ = chain._start_block(chain._header_by_hash(parent_hash), parent_root, mined.timestamp, mined)
-    return vm, header
-
-

@@ -13,7 +13,7 @@ import rlp
 from eth.abc import BlockHeaderAPI
 
 from node.blocks import BLOCK_TAGS, Block, BlockRef, LogEntry, LogFilter, TransactionReceipt, normalize_topics
-from node.chain import TransactionLookup
+from node.blocks import TransactionLookup
 from node.execution import CallRequest
 from node.transactions import NodeTransaction
 

@@ -17,8 +17,8 @@ from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 from eth_hash.auto import keccak
 
-from node.blocks import LATEST, PENDING
-from node.chain import Chain
+from node.blocks import LATEST, PENDING, TransactionLookup
+from node.chain import DEFAULT_PRIORITY_FEE, Chain
 from node.errors import UnknownBlock
 from node.execution import CallRequest
 from node.mining import Miner
@@ -29,7 +29,6 @@ from .filters import FilterManager
 
 Params = Sequence[Any]
 
-DEFAULT_PRIORITY_FEE = 10**9
 MAX_FEE_HISTORY_BLOCKS = 1024
 
 
@@ -241,8 +240,6 @@ class Api:
         return self._transaction_at(ref, c.parse_quantity(c.params_at(params, 1, "index"), "index"))
 
     def _transaction_at(self, ref: Any, index: int) -> dict[str, Any] | None:
-        from node.chain import TransactionLookup
-
         try:
             block = self.chain.get_block(ref)
         except UnknownBlock:
@@ -274,8 +271,8 @@ class Api:
         sender = fields.pop("sender", None)
         if sender is None:
             raise invalid_params("transaction.from: required")
-        if fields.get("gas") is not None and fields["gas"] > self.chain.next_gas_limit():
-            raise RpcError(SERVER_ERROR, f"exceeds block gas limit: gas {fields['gas']}, block gas limit {self.chain.next_gas_limit()}")
+        if fields.get("gas") is not None:
+            self.chain.check_block_gas_limit(fields["gas"])  # before the fields are filled
         fields.setdefault("to", b"")
         return c.data(self.chain.send_transaction(sender, **fields))
 
@@ -320,9 +317,9 @@ class Api:
         return c.data(bytes(Account.sign_message(message, self._key(signer)).signature))
 
     def _key(self, signer: bytes) -> bytes:
-        for account in self.chain.accounts:
-            if account.address == signer:
-                return account.private_key
+        key = self.chain.private_key(signer)
+        if key is not None:
+            return key
         raise RpcError(SERVER_ERROR, f"unknown account 0x{signer.hex()}: only dev accounts can sign")
 
     # ------------------------------------------------------------ execution
@@ -601,8 +598,6 @@ def _filter_id(params: Params) -> str:
 
 
 def _pool_json(content: Mapping[bytes, Mapping[int, Any]]) -> dict[str, dict[str, Any]]:
-    from node.chain import TransactionLookup
-
     return {
         c.address(sender): {str(nonce): c.format_transaction(TransactionLookup(tx)) for nonce, tx in txs.items()}
         for sender, txs in content.items()

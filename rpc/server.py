@@ -27,7 +27,7 @@ from typing import Any, Callable
 import orjson
 from aiohttp import WSMsgType, hdrs, web
 
-from node.blocks import Block, LogEntry
+from node.blocks import Block, LogEntry, TransactionLookup
 from node.errors import ChainError
 from node.transactions import NodeTransaction
 
@@ -291,9 +291,7 @@ class Connection:
             full = bool(c.params_at(params, 1, "hydrated", False))
 
             def on_pending(tx: NodeTransaction) -> None:
-                from node.chain import TransactionLookup
-
-                self._notify(subscription, c.format_transaction(TransactionLookup(tx)) if full else c.data(tx.hash))
+                        self._notify(subscription, c.format_transaction(TransactionLookup(tx)) if full else c.data(tx.hash))
             listeners = (chain.on_pending_transaction, on_pending)
         else:
             raise RpcError(INVALID_PARAMS, f"unknown subscription type {kind!r} (newHeads, logs, newPendingTransactions)")

@@ -11,7 +11,7 @@ from eth_keys import keys
 from eth_utils import ValidationError
 
 from node import transactions as txs
-from node.chain import apply_to_block
+from node.builder import apply_to_block
 from node.errors import ChainError, TransactionRejected
 from tests.support import sign
 
@@ -33,7 +33,7 @@ def test_a_credit_past_the_largest_balance_wraps_as_in_geth(chain, alice):
 
 def test_a_transaction_invalid_part_way_is_rolled_back(chain, alice):
     """py-evm raises its nonce past 2**64 - 1 only after buying the gas: nothing of it stays."""
-    vm, header, _ = chain._start_block(chain.head, chain.head.state_root, chain.head.timestamp + 1)
+    vm, header, _ = chain.builder.start(chain.head, chain.head.state_root, chain.head.timestamp + 1, chain.next_block)
     vm.state.set_nonce(alice.address, MAX_NONCE)
     vm.state.lock_changes()
     balance = vm.state.get_balance(alice.address)

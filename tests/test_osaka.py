@@ -356,7 +356,7 @@ def test_prague_takes_a_transaction_over_the_cap(prague_chain):
 def test_the_vm_refuses_a_transaction_over_the_cap_in_a_block(chain, alice, bob):
     """Block validation too (EIP-7825): past the pool, the VM still turns it away."""
     tx = chain.prepare_transaction(alice.address, bob.address, value=1, gas=2**24 + 1)
-    built = chain._build(chain.head, chain._head_root, [tx], chain._next_block_timestamp())
+    built = chain.builder.build(chain.head, chain.head_root, [tx], chain.clock.next_block_timestamp(chain.head.timestamp), chain.next_block)
     assert built.block.transactions == ()
     ((rejected, reason),) = built.rejected
     assert rejected is tx and reason == "transaction gas limit too high (cap: 16777216, tx: 16777217)"

@@ -339,12 +339,12 @@ def test_replay_starts_from_dev_edits_made_before_the_block(chain, alice, probe)
 
 def test_tracing_changes_nothing(chain, alice, bob, trace_probe, echo):
     tx_hash = chain.send_transaction(alice.address, trace_probe, data=calldata("run(uint256)", 21))
-    before = (chain.head_number, chain.head.hash, chain._canon(chain.head_number), chain.get_balance(alice.address),
+    before = (chain.head_number, chain.head.hash, chain.chaindb.canonical(chain.head_number), chain.get_balance(alice.address),
               chain.get_nonce(alice.address), chain.get_storage_at(echo, 0), len(chain.pool))
     trace_transaction(chain, tx_hash, {})
     trace_transaction(chain, tx_hash, WITH_LOG)
     trace_call(chain, CallRequest(sender=alice.address, to=trace_probe, data=calldata("run(uint256)", 5)), "latest", {})
-    after = (chain.head_number, chain.head.hash, chain._canon(chain.head_number), chain.get_balance(alice.address),
+    after = (chain.head_number, chain.head.hash, chain.chaindb.canonical(chain.head_number), chain.get_balance(alice.address),
              chain.get_nonce(alice.address), chain.get_storage_at(echo, 0), len(chain.pool))
     assert after == before
     # Deterministic: the same trace every time.
