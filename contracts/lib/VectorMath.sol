@@ -28,7 +28,8 @@ pragma solidity ^0.8.25;
 /// - Packed layout (`...Packed`): `bytes` of 8-byte big-endian int64 elements go to the
 ///   precompile with `mcopy` unchanged (a `bytes calldata` argument is copied with calldatacopy).
 /// - Input builders `_putWord`, `_putVec`, `_putUVec`, `_putPacked` are internal: VectorStore builds
-///   the store's inputs with the same ones.
+///   the store's inputs with the same ones. The 512-bit division `_div512` is internal too:
+///   VectorStore's exact arithmetic divides with it, one copy for both libraries.
 /// - Calldata: `load(int64[] calldata)` copies an ABI tail into a memory `int256[]` with one
 ///   calldatacopy; `dotCalldata`/`sqDistCalldata` use it. The words are passed as they are
 ///   (the ABI decoder does not clean unaccessed calldata), so both modes apply the int128 rule.
@@ -667,6 +668,8 @@ library VectorMath {
     }
 
     /// floor(a·b / denominator), and false when it does not fit in 256 bits (full 512-bit product).
+    /// A product below 2^256 is divided here, without the call to `_div512`: perceptronUpdateFallback
+    /// runs this once per element.
     function _mulDiv(uint256 a, uint256 b, uint256 denominator) private pure returns (bool, uint256) {
         unchecked {
             uint256 prod0 = a * b;
@@ -676,28 +679,38 @@ library VectorMath {
                 prod1 := sub(sub(mm, prod0), lt(mm, prod0))
             }
             if (prod1 == 0) return (true, prod0 / denominator);
-            if (denominator <= prod1) return (false, 0);
+            return _div512(prod1, prod0, denominator);
+        }
+    }
+
+    /// floor((hi·2^256 + lo) / d) for unsigned 512 bits and d ≥ 1, and false when it needs more than
+    /// 256 bits. Internal: VectorStore divides with it too.
+    function _div512(uint256 hi, uint256 lo, uint256 d) internal pure returns (bool, uint256) {
+        unchecked { // all of it: outside, `lo / d` calls Solidity's checked-division helper (~30 gas)
+            if (hi == 0) return (true, lo / d);
+            if (hi >= d) return (false, 0);
             uint256 remainder;
             assembly ("memory-safe") {
-                remainder := mulmod(a, b, denominator)
-                prod1 := sub(prod1, gt(remainder, prod0))
-                prod0 := sub(prod0, remainder)
+                // (hi·2^256 + lo) mod d; 2^256 mod d = (2^256 − d) mod d
+                remainder := addmod(mulmod(hi, mod(sub(0, d), d), d), mod(lo, d), d)
+                hi := sub(hi, gt(remainder, lo))
+                lo := sub(lo, remainder)
             }
-            uint256 twos = denominator & (0 - denominator);
+            uint256 twos = d & (0 - d);
             assembly ("memory-safe") {
-                denominator := div(denominator, twos)
-                prod0 := div(prod0, twos)
+                d := div(d, twos)
+                lo := div(lo, twos)
                 twos := add(div(sub(0, twos), twos), 1)
             }
-            prod0 |= prod1 * twos;
-            uint256 inverse = (3 * denominator) ^ 2;
-            inverse *= 2 - denominator * inverse;
-            inverse *= 2 - denominator * inverse;
-            inverse *= 2 - denominator * inverse;
-            inverse *= 2 - denominator * inverse;
-            inverse *= 2 - denominator * inverse;
-            inverse *= 2 - denominator * inverse;
-            return (true, prod0 * inverse);
+            lo |= hi * twos;
+            uint256 inverse = (3 * d) ^ 2;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            return (true, lo * inverse);
         }
     }
 

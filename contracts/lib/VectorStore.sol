@@ -45,7 +45,8 @@ import {VectorMath} from "./VectorMath.sol";
 ///   ids travel packed too, so there each id must be below 2^63.
 /// - `perceptron` is the store's PERCEPTRON op (one mistake-driven step in one pass over the weights).
 /// - Arithmetic is exact as in the spec (unbounded intermediates, 512-bit and wider sums, truncating
-///   division); only a stored element must fit its width and a returned scalar int256.
+///   division); only a stored element must fit its width and a returned scalar int256. Its 512-bit
+///   division is VectorMath's internal `_div512`.
 ///
 /// Failure reasons (both modes, in the order checked):
 ///   input: "VectorStore: bad packed length" (packed input not a multiple of 8 bytes; first),
@@ -646,7 +647,7 @@ library VectorStore {
             if (n == type(uint256).max) {
                 q = hi; // divisor 2^256
             } else {
-                (, q) = _divU(hi, lo, n + 1); // a weighted mean of v_i and x_i: fits int256
+                (, q) = VectorMath._div512(hi, lo, n + 1); // a weighted mean of v_i and x_i: fits int256
             }
             int256 r;
             unchecked { r = negative ? int256(0 - q) : int256(q); }
@@ -802,7 +803,7 @@ library VectorStore {
         unchecked { diff = a >= b ? uint256(a) - uint256(b) : uint256(b) - uint256(a); }
         (uint256 hi, uint256 lo) = _mul512(diff, diff);
         qhi = hi / divisor;
-        (, qlo) = _divU(hi % divisor, lo, divisor);
+        (, qlo) = VectorMath._div512(hi % divisor, lo, divisor);
     }
 
     // ------------------------------------------------------------------ exact arithmetic (512-bit two's complement hi·2^256 + lo)
@@ -869,37 +870,7 @@ library VectorStore {
     /// 256 bits. A negative (hi, lo) is divided by its magnitude (the caller keeps the sign).
     function _divMag(uint256 hi, uint256 lo, uint256 d) private pure returns (bool, uint256) {
         if (int256(hi) < 0) (hi, lo) = _neg(hi, lo);
-        return _divU(hi, lo, d);
-    }
-
-    /// floor((hi·2^256 + lo) / d) for unsigned 512 bits, and false when it needs more than 256 bits.
-    function _divU(uint256 hi, uint256 lo, uint256 d) private pure returns (bool, uint256) {
-        if (hi == 0) return (true, lo / d);
-        if (hi >= d) return (false, 0);
-        unchecked {
-            uint256 remainder;
-            assembly ("memory-safe") {
-                // (hi·2^256 + lo) mod d; 2^256 mod d = (2^256 − d) mod d
-                remainder := addmod(mulmod(hi, mod(sub(0, d), d), d), mod(lo, d), d)
-                hi := sub(hi, gt(remainder, lo))
-                lo := sub(lo, remainder)
-            }
-            uint256 twos = d & (0 - d);
-            assembly ("memory-safe") {
-                d := div(d, twos)
-                lo := div(lo, twos)
-                twos := add(div(sub(0, twos), twos), 1)
-            }
-            lo |= hi * twos;
-            uint256 inverse = (3 * d) ^ 2;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            return (true, lo * inverse);
-        }
+        return VectorMath._div512(hi, lo, d);
     }
 
     // ------------------------------------------------------------------ fallback storage
