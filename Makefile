@@ -40,7 +40,7 @@ contracts: node_modules/.installed
 # Figures for docs/: node core, JSON-RPC throughput, the precompiles' gas calibration, gas of the
 # vector operations and SUM actions (docs/benchmarks.md).
 bench: install
-	$(BIN)/python bench/node_core.py
+	$(BIN)/python -m bench.node_core
 	$(BIN)/sumchain bench node
 	$(BIN)/sumchain bench precompiles
 	$(BIN)/sumchain bench gas

@@ -21,12 +21,11 @@ import pathlib
 import sys
 from typing import Any
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import gas_market, gas_sum, gas_vector
+from bench.harness import machine, progress, sumchain_node
+from bench.report import write_section
 
-from bench import gas_market, gas_sum, gas_vector  # noqa: E402
-from bench.harness import machine, progress, sumchain_node  # noqa: E402
-from bench.report import write_section  # noqa: E402
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 MODES = {"precompile": (), "fallback": ("--no-ml-precompiles",)}
 FORKS = ("osaka", "cancun")

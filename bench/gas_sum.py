@@ -11,21 +11,17 @@ into calldata and execution (bench/gas_split.py), and where the execution goes (
 from __future__ import annotations
 
 import pathlib
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.gas_split import TRACE_CONFIG, split, split_mined  # noqa: E402
-from contracts.bindings.contract import Connection, TxResult, gas_limit  # noqa: E402
-from contracts.bindings.deploy import STAKEABLE, IncentiveSettings, deploy  # noqa: E402
-from contracts.bindings.model import parse_model  # noqa: E402
-from contracts.bindings.trainer import (  # noqa: E402
+from bench.gas_split import TRACE_CONFIG, split, split_mined
+from contracts.bindings.contract import Connection, TxResult, gas_limit
+from contracts.bindings.deploy import STAKEABLE, IncentiveSettings, deploy
+from contracts.bindings.model import parse_model
+from contracts.bindings.trainer import (
     ADD_DATA, ADD_DATA_PACKED, PREDICT, PREDICT_PACKED, Trainer, normalize, pack,
 )
 

@@ -14,8 +14,9 @@ from typing import Iterator
 
 from tqdm import tqdm
 
+from genesis import DEV_GENESIS
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SUMCHAIN = ROOT / ".venv" / "bin" / "sumchain"
 
 
 @contextlib.contextmanager
@@ -26,13 +27,14 @@ def sumchain_node(*extra: str, hardfork: str | None = None) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as scratch:
         flags = list(extra)
         if hardfork is not None:
-            genesis = json.loads((ROOT / "genesis" / "dev.json").read_text())
+            genesis = json.loads(DEV_GENESIS.read_text())
             genesis["config"]["hardfork"] = hardfork
             path = pathlib.Path(scratch) / f"{hardfork}.json"
             path.write_text(json.dumps(genesis))
             flags += ["--genesis", str(path)]
-        command = [str(SUMCHAIN if SUMCHAIN.exists() else "sumchain"), "node", "--in-memory", "--port", "0",
-                   "--log-level", "warning", *flags]
+        # This interpreter's sumchain, from this bench's own tree (cwd), not whichever is first on PATH.
+        command = [sys.executable, "-m", "sumchain", "node", "--in-memory", "--port", "0", "--log-level", "warning",
+                   *flags]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         try:
             for line in process.stdout:

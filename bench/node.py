@@ -1,6 +1,6 @@
 """JSON-RPC over loopback HTTP: sumchain beside another node (Hardhat Network, Anvil, Ganache).
 
-Run: ``sumchain bench node [--against URL]`` (or ``.venv/bin/python bench/node.py``). Starts a fresh
+Run: ``sumchain bench node [--against URL]`` (or ``.venv/bin/python -m bench.node``). Starts a fresh
 ``sumchain node --in-memory`` (with the ML precompiles), and measures, with one client (sequential
 requests) and with ``--clients`` concurrent clients (aiohttp, one connection each):
 
@@ -64,17 +64,20 @@ import numpy as np
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
+from bench.harness import machine, progress, sumchain_node
+from bench.report import DOC, write_section
+from contracts.bindings.contract import Connection
+from contracts.bindings.deploy import STAKEABLE, IncentiveSettings, deploy
+from contracts.bindings.errors import SumError
+from contracts.bindings.model import parse_model
+from contracts.bindings.trainer import ADD_DATA, NEXT_COST, PREDICT, normalize
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# tests/ is not an installed package, and `sumchain bench node` runs with the script's directory,
+# not the checkout, on sys.path: the Probe contract and its compiler come from the checkout's tests/.
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import machine, progress, sumchain_node  # noqa: E402
-from bench.report import DOC, write_section  # noqa: E402
-from contracts.bindings.contract import Connection  # noqa: E402
-from contracts.bindings.deploy import STAKEABLE, IncentiveSettings, deploy  # noqa: E402
-from contracts.bindings.errors import SumError  # noqa: E402
-from contracts.bindings.model import parse_model  # noqa: E402
-from contracts.bindings.trainer import ADD_DATA, NEXT_COST, PREDICT, normalize  # noqa: E402
 from tests.support import calldata, compile_contract  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "node.json"

@@ -1,6 +1,6 @@
 """Gas calibration of the ML precompiles against ECRECOVER, measured in the same run.
 
-Run: ``sumchain bench precompiles`` (or ``.venv/bin/python bench/precompiles.py``).
+Run: ``sumchain bench precompiles`` (or ``.venv/bin/python -m bench.precompiles``).
 Each operation is timed on this node over sizes 1 to 65,536 with inputs that
 take its slowest exact path; its gas (from the schedule in vm/precompiles/gas.py)
 divided by its time must stay within [0.5, 4] x ECRECOVER's gas per microsecond.
@@ -24,19 +24,18 @@ from datetime import date
 from fractions import Fraction
 from typing import Callable
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from eth.precompiles import ecrecover
+from eth.vm.message import Message
+from eth_keys import keys
 
-from eth.precompiles import ecrecover  # noqa: E402
-from eth.vm.message import Message  # noqa: E402
-from eth_keys import keys  # noqa: E402
-
-from node.chain import Chain  # noqa: E402
-from node.genesis import load_genesis  # noqa: E402
-from vm.precompiles import PRECOMPILES  # noqa: E402
-from vm.precompiles.encoding import ELEMENT_BYTES, PACKED, WORD, WORDS, encode_input  # noqa: E402
-from vm.precompiles.gas import GAS  # noqa: E402
-from vm.precompiles.store import (  # noqa: E402
+from genesis import DEV_GENESIS
+from node import speedups
+from node.chain import Chain
+from node.genesis import load_genesis
+from vm.precompiles import PRECOMPILES
+from vm.precompiles.encoding import ELEMENT_BYTES, PACKED, WORD, WORDS, encode_input
+from vm.precompiles.gas import GAS
+from vm.precompiles.store import (
     GAS_PER_EXTRA_VECTOR, GAS_PER_PERCEPTRON_REWRITE, OPS, PERCEPTRON_REWRITE_BASE, STORE_GAS, encode_stored,
     vector_address, vstore,
 )
@@ -47,6 +46,7 @@ ECRECOVER_GAS = 3000
 TIMER_SENDER = b"\x11" * 20  # the caller of every timed precompile (the store's owner)
 LOWER, UPPER = 0.5, 4.0  # allowed gas-per-microsecond, relative to ECRECOVER
 SIZES = (1, 16, 256, 1024, 4096, 16384, 65536)
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 RESULTS = ROOT / "bench" / "results"
 
@@ -181,7 +181,7 @@ def full_block_seconds(code: bytes, calldata: tuple[bytes, bytes] = (b"", b""),
     """Wall time to mine a 30M-gas block of two 15M-gas transactions to the loop ``code``, and its
     gas (which includes the loops' own EVM gas and the memory their input takes). ``vectors``
     (width, id -> elements) are SPAMMER's, stored before the block (so read cold in it)."""
-    chain = Chain.open(load_genesis(ROOT / "genesis" / "dev.json"), None)
+    chain = Chain.open(load_genesis(DEV_GENESIS), None)
     if vectors is not None:
         width, stored = vectors
         for vector_id, values in stored.items():
@@ -570,12 +570,13 @@ def write_reports(found: list[Measurement], reference: float, ecrecover_us: floa
 
 
 def main(argv: list[str] | None = None) -> int:
+    speedups.install()  # timed with the node's own keccak, RLP and trie helpers
     parser = argparse.ArgumentParser(prog="sumchain bench precompiles", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes up to 1,024 only, no files written")
     parser.add_argument("--ops", default="", help="comma-separated op names to re-measure only (no files written)")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.ops.split(",") if name.strip()}
-    chain = Chain.open(load_genesis(ROOT / "genesis" / "dev.json"), None)
+    chain = Chain.open(load_genesis(DEV_GENESIS), None)
     timer = Timer(chain)
     microseconds, gas = timer.time(ecrecover, b"\0" * 19 + b"\x01", ecrecover_input())
     reference = ECRECOVER_GAS / microseconds

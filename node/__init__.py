@@ -1,4 +1,1 @@
-"""The chain on py-evm: blocks, pool, storage, genesis, dev accounts, CLI."""
-from .speedups import install as _install_speedups
-
-_install_speedups()
+"""The chain on py-evm: blocks, pool, storage, genesis, dev accounts."""

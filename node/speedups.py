@@ -13,8 +13,11 @@ state trie, and there to two small things called tens of thousands of times per 
   ``to_tuple``: a Python-level step per nibble. The versions below do the same with C-level
   loops (``bytes.hex``, ``bytes.fromhex``, tuple slicing) and raise the same errors.
 
-``install()`` is idempotent; tests/test_speedups.py checks the replacements against the
-originals with hypothesis.
+``install()`` is idempotent. The entry points call it before anything hashes (``sumchain.cli.main``,
+the benches that run the chain in-process, tests/conftest.py and the tests' child processes):
+eth-hash picks its backend at the first hash, so a later call would change the RLP and trie
+helpers but not keccak.
+tests/test_speedups.py checks the replacements against the originals with hypothesis.
 """
 from __future__ import annotations
 

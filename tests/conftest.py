@@ -1,15 +1,20 @@
 from __future__ import annotations
 
-import pytest
+from node import speedups
 
-from node.chain import Chain
-from node.genesis import load_genesis
-from tests.support import ROOT, compile_contract
+speedups.install()  # first, before anything hashes: every test runs with them, as the node does
+
+import pytest  # noqa: E402
+
+from genesis import DEV_GENESIS  # noqa: E402
+from node.chain import Chain  # noqa: E402
+from node.genesis import load_genesis  # noqa: E402
+from tests.support import compile_contract  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def dev_genesis():
-    return load_genesis(ROOT / "genesis" / "dev.json")
+    return load_genesis(DEV_GENESIS)
 
 
 @pytest.fixture
@@ -111,7 +116,7 @@ def sum_node(request):
     from node.genesis import load_genesis
     from tests.sum_support import SumNode
 
-    chain = Chain.open(load_genesis(ROOT / "genesis" / "dev.json"), None, ml_precompiles=request.param == "native")
+    chain = Chain.open(load_genesis(DEV_GENESIS), None, ml_precompiles=request.param == "native")
     running = RunningNode(chain)
     w3 = Web3(Web3.HTTPProvider(running.url, request_kwargs={"timeout": 120}))
     yield SumNode(request.param, w3, [account.address for account in chain.accounts])

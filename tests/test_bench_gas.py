@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from node.cli import main
+from sumchain.cli import main
 
 VECTOR_FIELDS = {"op", "n", "mode", "status", "op_gas", "gas_used", "seconds"}
 SPLIT_FIELDS = {"fork", "mode", "model", "action", "entry", "gas_used", "intrinsic", "floor", "execution", "floor_binds"}

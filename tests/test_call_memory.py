@@ -12,14 +12,18 @@ CALLER = bytes.fromhex("00000000000000000000000000000000000c0de0")
 # A loop of STATICCALLs to an empty account, each with a 512 KB argument, while gas lasts.
 BIG_ARGUMENT_LOOP = bytes.fromhex("60006207ffe0525b5f5f620800005f61dead5afa506127105a1160075700")
 
+# The child imports this checkout's code, whatever its cwd and wherever the installed package points.
 RUN_UNDER_A_MEMORY_LIMIT = f"""
 import resource, sys
 sys.path.insert(0, {str(ROOT)!r})
 resource.setrlimit(resource.RLIMIT_DATA, (1 << 30, 1 << 30))
+from node import speedups
+speedups.install()
+from genesis import DEV_GENESIS
 from node.chain import Chain
 from node.execution import CallRequest
 from node.genesis import load_genesis
-chain = Chain.open(load_genesis({str(ROOT / "genesis" / "dev.json")!r}), None)
+chain = Chain.open(load_genesis(DEV_GENESIS), None)
 chain.set_code({CALLER!r}, {BIG_ARGUMENT_LOOP!r})
 result = chain.call(CallRequest(sender=chain.accounts[0].address, to={CALLER!r}, gas=1_300_000))
 print(result.error, result.gas_used)

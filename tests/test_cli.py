@@ -1,9 +1,8 @@
 """The ``sumchain`` command line: help, the startup banner, clean shutdown, and errors.
 
 Every test runs the installed ``sumchain`` entry point in a subprocess (cwd:
-the project root, so the default ``--genesis genesis/dev.json`` resolves) and
-never waits unboundedly: output is read by threads into queues, and every
-wait has a timeout.
+the project root) and never waits unboundedly: output is read by threads into
+queues, and every wait has a timeout.
 """
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from genesis import DEV_GENESIS
 from node.chain import Chain
 from node.errors import ChainError
 from node.genesis import load_genesis
@@ -26,7 +27,6 @@ from node.store import StoreLockedError
 from tests.support import OutputReader
 
 ROOT = Path(__file__).resolve().parent.parent
-GENESIS_PATH = ROOT / "genesis" / "dev.json"
 CRASH_WRITER = Path(__file__).resolve().parent / "scripts" / "crash_writer.py"
 SUMCHAIN = str(Path(sys.executable).parent / "sumchain")
 if not Path(SUMCHAIN).exists():  # pragma: no cover - a venv without the entry point
@@ -40,7 +40,7 @@ EXIT_TIMEOUT = 30
 
 @pytest.fixture(scope="module")
 def genesis():
-    return load_genesis(GENESIS_PATH)
+    return load_genesis(DEV_GENESIS)
 
 
 class LineReader(OutputReader):

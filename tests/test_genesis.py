@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from genesis import DEV_GENESIS
 from node.accounts import DEFAULT_ACCOUNT_BALANCE, DEFAULT_MNEMONIC
 from node.genesis import (
     SUPPORTED_HARDFORKS,
@@ -20,7 +21,6 @@ from node.genesis import (
     parse_genesis,
 )
 
-DEV_GENESIS_PATH = Path(__file__).resolve().parent.parent / "genesis" / "dev.json"
 SOURCE = "test.json"
 ADDRESS_A = "0x" + "ab" * 20
 ADDRESS_B = "0x" + "0c" * 20
@@ -57,7 +57,7 @@ def full_document() -> dict[str, Any]:
 
 
 def test_dev_json_has_the_documented_defaults() -> None:
-    genesis = load_genesis(DEV_GENESIS_PATH)
+    genesis = load_genesis(DEV_GENESIS)
     assert genesis == Genesis(
         chain_id=31337,
         hardfork="osaka",
@@ -73,12 +73,12 @@ def test_dev_json_has_the_documented_defaults() -> None:
 
 
 def test_dev_json_is_in_canonical_form() -> None:
-    text = DEV_GENESIS_PATH.read_text()
-    assert text == json.dumps(load_genesis(DEV_GENESIS_PATH).to_json(), indent=2) + "\n"
+    text = DEV_GENESIS.read_text()
+    assert text == json.dumps(load_genesis(DEV_GENESIS).to_json(), indent=2) + "\n"
 
 
 def test_only_chain_id_is_required() -> None:
-    assert parse_genesis(minimal()) == parse_genesis(json.loads(DEV_GENESIS_PATH.read_text())).with_overrides(
+    assert parse_genesis(minimal()) == parse_genesis(json.loads(DEV_GENESIS.read_text())).with_overrides(
         chain_id=1
     )
 
@@ -413,4 +413,4 @@ class TestLoadGenesis:
 
 
 def test_dev_json_balance_is_ten_thousand_ether() -> None:
-    assert int(json.loads(DEV_GENESIS_PATH.read_text())["devAccounts"]["balance"], 16) == DEFAULT_ACCOUNT_BALANCE
+    assert int(json.loads(DEV_GENESIS.read_text())["devAccounts"]["balance"], 16) == DEFAULT_ACCOUNT_BALANCE

@@ -14,7 +14,7 @@ import pytest
 from eth_utils import to_checksum_address
 
 from contracts.bindings.market_data import classes_of, score
-from node.cli import main
+from sumchain.cli import main
 from tests.sum_support import BUILD
 from tests.test_market_bindings import nearest_centroid
 

@@ -8,7 +8,7 @@ from eth_utils import keccak
 
 from contracts.bindings.content import CONTENT_ENV, ContentError, ContentStore, content_address, default_root
 from contracts.bindings.errors import SumError
-from node.cli import main
+from sumchain.cli import main
 
 BINARY = b"\x00\x01label,x\r\n\x00\xff\xfe" + bytes(range(256)) + b"\x00"
 EMPTY_KECCAK = "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"

@@ -18,6 +18,7 @@ from eth_abi import decode, encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from genesis import DEV_GENESIS
 from node.chain import Chain
 from node.execution import CallRequest
 from tests.support import ROOT, selector
@@ -95,7 +96,7 @@ class Harness:
 def harness(request):
     from node.genesis import load_genesis
 
-    genesis = load_genesis(ROOT / "genesis" / "dev.json")
+    genesis = load_genesis(DEV_GENESIS)
     ml = request.param
     chain = Chain.open(genesis, None, **({"ml_precompiles": ml} if HAS_SWITCH else {}))
     code = bytes.fromhex(json.loads(ARTIFACT.read_text())["bytecode"][2:])

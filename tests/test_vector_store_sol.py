@@ -19,6 +19,7 @@ from eth_abi import decode, encode
 from eth_hash.auto import keccak
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from genesis import DEV_GENESIS
 from node.chain import Chain
 from node.execution import CallRequest
 from node.genesis import load_genesis
@@ -89,7 +90,7 @@ def _deploy(chain: Chain, force_fallback: bool) -> Harness:
 
 @pytest.fixture(scope="module")
 def modes():
-    genesis = load_genesis(ROOT / "genesis" / "dev.json")
+    genesis = load_genesis(DEV_GENESIS)
     ml = Chain.open(genesis, None, ml_precompiles=True)
     plain = Chain.open(genesis, None, ml_precompiles=False)
     result = {

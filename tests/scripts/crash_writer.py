@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import sys
 
+from genesis import DEV_GENESIS
+from node import speedups
 from node.chain import Chain
 from node.genesis import load_genesis
 
 
 def main() -> None:
+    speedups.install()
     data_dir = sys.argv[1]
-    chain = Chain.open(load_genesis("genesis/dev.json"), data_dir)
+    chain = Chain.open(load_genesis(DEV_GENESIS), data_dir)
     sender, receiver = chain.accounts[0].address, chain.accounts[1].address
     print("ready", chain.head_number, flush=True)
     while True:

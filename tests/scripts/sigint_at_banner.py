@@ -38,7 +38,7 @@ class _SignalAfterBanner:
 
 
 def main() -> int:
-    from node.cli import main as sumchain_main
+    from sumchain.cli import main as sumchain_main
 
     sys.stdout = _SignalAfterBanner(sys.stdout)
     return sumchain_main(["node", *sys.argv[1:]])

@@ -1,48 +1,33 @@
-"""The ``sumchain`` command."""
+"""``sumchain node``: its flags, the start-up banner, and the serve loop that wires the chain and
+its miner (node/) to the JSON-RPC server (rpc/).
+
+The limit flags take their defaults from ``rpc.methods.Limits``, where those numbers live.
+"""
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import json
 import logging
 import math
-import pathlib
 import signal
 import sys
 from importlib.metadata import version
+from typing import Any
 
-from contracts.bindings.cli import add_parser as add_model_parser
-from contracts.bindings.cli import run as run_model
-from contracts.bindings.market_cli import add_parser as add_market_parser
-from contracts.bindings.market_cli import run as run_market
+from genesis import DEV_GENESIS
+from node.accounts import DEFAULT_MNEMONIC
+from node.chain import Chain
+from node.errors import ChainError
+from node.genesis import GenesisError, load_genesis
+from node.mining import Miner
+from node.store import StoreError
+from rpc.methods import Api, Limits
 
-from .accounts import DEFAULT_MNEMONIC
-from .chain import Chain
-from .errors import ChainError
-from .genesis import GenesisError, load_genesis
-from .mining import Miner
-from .store import StoreError
-
-# The checkout's dev genesis, so `sumchain node` works from any directory.
-DEFAULT_GENESIS = str(pathlib.Path(__file__).resolve().parent.parent / "genesis" / "dev.json")
 DEFAULT_DATA_DIR = "./.sumchain"
-# `sumchain bench NAME`: what it measures; bench/NAME.py parses its own flags.
-BENCHES = {
-    "gas": "gas of the vector operations and the SUM actions, precompile and fallback, Prague and Cancun",
-    "node": "JSON-RPC requests and transactions per second, optionally beside another node (--against URL)",
-    "precompiles": "calibrate the ML precompiles' gas against ECRECOVER",
-}
+LIMITS = Limits()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sumchain",
-        description="A developer Ethereum node on py-evm, built for machine learning in smart contracts.",
-    )
-    parser.add_argument("--version", action="version", version=f"sumchain {version('sumchain')}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def add_parser(commands: Any) -> None:
     node = commands.add_parser(
         "node",
         help="start the node",
@@ -57,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="directory of the persistent chain; created on first start, resumed after")
     storage.add_argument("--in-memory", action="store_true",
                          help="keep the chain in memory only (gone when the node stops)")
-    node.add_argument("--genesis", default=DEFAULT_GENESIS, metavar="PATH",
+    node.add_argument("--genesis", default=str(DEV_GENESIS), metavar="PATH",
                       help="genesis file (format: docs/genesis.md); default: this checkout's genesis/dev.json")
     node.add_argument("--block-time", type=_non_negative_float, default=0, metavar="SECONDS",
                       help="mine a block every SECONDS; 0 mines each transaction at once (automine)")
@@ -72,90 +57,31 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"BIP-39 mnemonic of the dev accounts (default: the genesis file's, {DEFAULT_MNEMONIC!r})")
     node.add_argument("--allow-origin", default=None, metavar="ORIGIN",
                       help="CORS origin browsers may call from (default: * when bound to loopback, none otherwise)")
-    node.add_argument("--max-request-size", type=_positive_int, default=5 * 1024 * 1024, metavar="BYTES",
+    node.add_argument("--max-request-size", type=_positive_int, default=LIMITS.max_request_bytes, metavar="BYTES",
                       help="largest HTTP request body or WebSocket message")
-    node.add_argument("--max-batch", type=_positive_int, default=1000, metavar="N",
+    node.add_argument("--max-batch", type=_positive_int, default=LIMITS.max_batch, metavar="N",
                       help="most requests in one JSON-RPC batch")
-    node.add_argument("--call-gas-cap", type=_positive_int, default=50_000_000, metavar="GAS",
+    node.add_argument("--call-gas-cap", type=_positive_int, default=LIMITS.call_gas_cap, metavar="GAS",
                       help="most gas an eth_call, eth_estimateGas or debug_traceCall may use")
-    node.add_argument("--call-timeout", type=_positive_float, default=5.0, metavar="SECONDS",
+    node.add_argument("--call-timeout", type=_positive_float, default=LIMITS.call_timeout, metavar="SECONDS",
                       help="longest an eth_call, eth_estimateGas or debug_traceCall may run")
-    node.add_argument("--max-trace-size", type=_positive_int, default=None, metavar="BYTES",
-                      help="largest debug_trace* answer, in estimated JSON bytes (default 64 MiB)")
-    node.add_argument("--max-log-results", type=_positive_int, default=None, metavar="N",
-                      help="most logs one eth_getLogs or eth_getFilterLogs may return (default 10,000)")
+    node.add_argument("--max-trace-size", type=_positive_int, default=LIMITS.max_trace_bytes, metavar="BYTES",
+                      help="largest debug_trace* answer, in estimated JSON bytes")
+    node.add_argument("--max-log-results", type=_positive_int, default=LIMITS.max_log_results, metavar="N",
+                      help="most logs one eth_getLogs or eth_getFilterLogs may return")
     node.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                       help="log verbosity: info shows mined transactions, debug every request")
     node.add_argument("--no-ml-precompiles", action="store_true",
                       help="run the plain hardfork: no ML precompiles at 0x0501... (docs/precompiles.md)")
 
-    precompiles = commands.add_parser(
-        "precompiles",
-        help="list the ML precompiles",
-        description="List the ML precompiles: name, address, input layout, result and gas formula.",
-    )
-    precompiles.add_argument("--json", action="store_true", help="print JSON (a list of objects) for programs")
 
-    bench = commands.add_parser(
-        "bench", help="measure gas and throughput (figures go to docs/)",
-        description="Benchmarks whose figures are written to docs/ and bench/results/ "
-                    "(`sumchain bench BENCH --help` for each one's options; docs/benchmarks.md).",
-    )
-    benches = bench.add_subparsers(dest="bench", required=True, metavar="BENCH")
-    for name, summary in BENCHES.items():
-        benches.add_parser(name, help=summary, add_help=False)  # its own parser reads the rest
-
-    add_model_parser(commands)
-    add_market_parser(commands)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
-    if args.command == "bench":
-        return importlib.import_module(f"bench.{args.bench}").main(rest)
-    if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    logging.basicConfig(
-        level=getattr(logging, getattr(args, "log_level", "info").upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if args.command == "node":
-        return run_node(args)
-    if args.command == "precompiles":
-        return list_precompiles(args)
-    if args.command == "model":
-        return run_model(args)
-    if args.command == "market":
-        return run_market(args)
-    return 2
-
-
-def list_precompiles(args: argparse.Namespace) -> int:
-    from vm.precompiles import PRECOMPILE_INFO
-
-    if args.json:
-        print(json.dumps([precompile.to_json() for precompile in PRECOMPILE_INFO], indent=2, ensure_ascii=False))
-        return 0
-    for precompile in PRECOMPILE_INFO:
-        print(f"{precompile.name} at 0x{precompile.address:04x}")
-        print(f"  input:   {precompile.layout}")
-        print(f"  params:  {precompile.params}")
-        print(f"  vectors: {precompile.vectors}")
-        print(f"  result:  {precompile.result}")
-        print(f"  gas:     {precompile.gas}")
-    return 0
-
-
-def run_node(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     return asyncio.run(_serve(args))
 
 
 async def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from rpc.methods import Api, Limits
     from rpc.server import RpcServer, is_loopback
 
     # Handlers first: a stop request during start-up must still close the data dir.
@@ -176,9 +102,7 @@ async def _serve(args: argparse.Namespace) -> int:
     limits = Limits(
         call_gas_cap=args.call_gas_cap, call_timeout=args.call_timeout,
         max_batch=args.max_batch, max_request_bytes=args.max_request_size,
-        **{name: value for name, value in (
-            ("max_trace_bytes", args.max_trace_size), ("max_log_results", args.max_log_results),
-        ) if value is not None},
+        max_trace_bytes=args.max_trace_size, max_log_results=args.max_log_results,
     )
     allow_origin = args.allow_origin if args.allow_origin is not None else ("*" if is_loopback(args.host) else None)
     runner = web.AppRunner(RpcServer(Api(chain, miner, limits), allow_origin=allow_origin).app(), access_log=None)
@@ -274,7 +198,3 @@ def _non_negative_float(text: str) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError("must be a finite number >= 0")
     return value
-
-
-if __name__ == "__main__":
-    sys.exit(main())
