@@ -6,7 +6,10 @@
   everything executable in the pool (empty blocks too, as Anvil does).
 - manual: nothing is mined until ``Chain.mine`` (``evm_mine``) is called.
 
-Turning automine on stops interval mining and vice versa, as in Anvil.
+Turning automine on stops interval mining and vice versa, as in Anvil. The Miner
+owns the mode: it is the one that switches ``Chain.automine`` (which the chain
+reads to mine on admission) and keeps the interval; callers set the mode here,
+not on the chain.
 """
 from __future__ import annotations
 

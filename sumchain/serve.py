@@ -43,7 +43,7 @@ def add_parser(commands: Any) -> None:
     storage.add_argument("--in-memory", action="store_true",
                          help="keep the chain in memory only (gone when the node stops)")
     node.add_argument("--genesis", default=str(DEV_GENESIS), metavar="PATH",
-                      help="genesis file (format: docs/genesis.md); default: this checkout's genesis/dev.json")
+                      help="genesis file (format: docs/genesis.md); default: genesis/dev.json, shipped with sumchain")
     node.add_argument("--block-time", type=_non_negative_float, default=0, metavar="SECONDS",
                       help="mine a block every SECONDS; 0 mines each transaction at once (automine)")
     node.add_argument("--throw-on-transaction-failures", action="store_true",
@@ -93,12 +93,12 @@ async def _serve(args: argparse.Namespace) -> int:
         genesis = load_genesis(args.genesis).with_overrides(
             chain_id=args.chain_id, account_count=args.accounts, mnemonic=args.mnemonic,
         )
-        chain = Chain.open(genesis, None if args.in_memory else args.data_dir, automine=args.block_time == 0,
+        chain = Chain.open(genesis, None if args.in_memory else args.data_dir,
                            throw_on_failures=args.throw_on_transaction_failures, ml_precompiles=not args.no_ml_precompiles)
     except (GenesisError, ChainError, StoreError, ValueError) as error:
         print(f"sumchain: {error}", file=sys.stderr)
         return 1
-    miner = Miner(chain, args.block_time)
+    miner = Miner(chain, args.block_time)  # the mode's one owner: it switches the chain's automine
     limits = Limits(
         call_gas_cap=args.call_gas_cap, call_timeout=args.call_timeout,
         max_batch=args.max_batch, max_request_bytes=args.max_request_size,
