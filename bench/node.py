@@ -5,8 +5,8 @@ Run: ``sumchain bench node [--against URL]`` (or ``.venv/bin/python -m bench.nod
 requests) and with ``--clients`` concurrent clients (aiohttp, one connection each):
 
 - ``eth_blockNumber``;
-- ``eth_call`` of a view (``Probe.values(uint256)``, tests/contracts/Probe.sol);
-- ``eth_getLogs`` returning the 50 ``Stored`` logs of 50 ``Probe.store`` transactions;
+- ``eth_call`` of a view (``NodeBench.values(uint256)``, contracts/bench/NodeBench.sol);
+- ``eth_getLogs`` returning the 50 ``Stored`` logs of 50 ``NodeBench.store`` transactions;
 - automined transfers (1 wei, signed raw type-2 transactions; one sender per client);
 - SUM ``addData(int64[],uint64)`` on a d=1,000 dense perceptron with a Stakeable64 incentive
   (unit-norm random samples scaled by 1e9, random labels; one sender per client).
@@ -66,19 +66,15 @@ from eth_utils import keccak, to_checksum_address
 
 from bench.harness import machine, progress, sumchain_node
 from bench.report import DOC, write_section
-from contracts.bindings.contract import Connection
+from contracts.bindings.contract import Connection, Function, artifact
 from contracts.bindings.deploy import STAKEABLE, IncentiveSettings, deploy
 from contracts.bindings.errors import SumError
 from contracts.bindings.model import parse_model
 from contracts.bindings.trainer import ADD_DATA, NEXT_COST, PREDICT, normalize
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-# tests/ is not an installed package, and `sumchain bench node` runs with the script's directory,
-# not the checkout, on sys.path: the Probe contract and its compiler come from the checkout's tests/.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.support import calldata, compile_contract  # noqa: E402
+STORE = Function("store", ("uint256", "uint256"))  # contracts/bench/NodeBench.sol
+VALUES = Function("values", ("uint256",), ("uint256",))
 
 RESULTS = ROOT / "bench" / "results" / "node.json"
 CHART = ROOT / "docs" / "node.png"
@@ -158,7 +154,7 @@ class Node:
     dev: str = ""
     keys: list[bytes] = field(default_factory=list)
     nonces: dict[bytes, int] = field(default_factory=dict)
-    probe: str = ""
+    bench_contract: str = ""
     trainer: str = ""
     classifier: str = ""
     add_gas: int = 0
@@ -196,14 +192,14 @@ async def identify(url: str) -> tuple[str, int, str]:
 
 
 async def setup(node: Node, clients: int, rng: np.random.Generator, model: bool) -> None:
-    """Fund the bench keys, deploy Probe with LOGS Stored logs and the d=1000 SUM model."""
+    """Fund the bench keys, deploy NodeBench with LOGS Stored logs and the d=1000 SUM model."""
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
         accounts = await rpc(session, node.url, "eth_accounts", [])
         if not accounts:
             raise BenchError("the node has no unlocked account (eth_accounts is empty) to fund the bench from")
         node.dev = to_checksum_address(accounts[0])
         node.keys = [bench_key(i) for i in range(max(clients, 1))]
-        bar = progress(len(node.keys) + 1 + LOGS, f"{node.name}: funding, Probe and {LOGS} logs")
+        bar = progress(len(node.keys) + 1 + LOGS, f"{node.name}: funding, NodeBench and {LOGS} logs")
         hashes = []
         for key in node.keys:
             address = Account.from_key(key).address
@@ -215,18 +211,17 @@ async def setup(node: Node, clients: int, rng: np.random.Generator, model: bool)
         for key in node.keys:
             address = Account.from_key(key).address
             node.nonces[key] = int(await rpc(session, node.url, "eth_getTransactionCount", [address, "pending"]), 16)
-        _, code = compile_contract("Probe.sol", "Probe")
         # Explicit gas limits: Ganache's eth_sendTransaction defaults to 90,000.
-        creation = {"from": node.dev, "data": "0x" + code.hex()}
+        creation = {"from": node.dev, "data": artifact("NodeBench")["bytecode"]}
         gas = int(await rpc(session, node.url, "eth_estimateGas", [creation]), 16)
         tx_hash = await rpc(session, node.url, "eth_sendTransaction", [{**creation, "gas": hex(gas * 5 // 4)}])
-        node.probe = (await _succeeded(session, node.url, tx_hash, "deploying Probe"))["contractAddress"]
+        node.bench_contract = (await _succeeded(session, node.url, tx_hash, "deploying NodeBench"))["contractAddress"]
         bar.update()
         for i in range(LOGS):
             tx_hash = await rpc(session, node.url, "eth_sendTransaction", [{
-                "from": node.dev, "to": node.probe, "gas": hex(100_000),
-                "data": "0x" + calldata("store(uint256,uint256)", i, i + 1).hex()}])
-            await _succeeded(session, node.url, tx_hash, "Probe.store")
+                "from": node.dev, "to": node.bench_contract, "gas": hex(100_000),
+                "data": "0x" + STORE.encode(i, i + 1).hex()}])
+            await _succeeded(session, node.url, tx_hash, "NodeBench.store")
             bar.update()
         bar.close()
     if model:
@@ -353,8 +348,8 @@ async def transactions(node: Node, workload: str, shares: list[list[str]]) -> di
 
 async def workloads(node: Node, settings: dict[str, int], rng: np.random.Generator) -> list[dict[str, Any]]:
     rows = []
-    view = {"to": node.probe, "data": "0x" + calldata("values(uint256)", 1).hex()}
-    filter_ = {"address": node.probe, "fromBlock": "0x0", "toBlock": "latest"}
+    view = {"to": node.bench_contract, "data": "0x" + VALUES.encode(1).hex()}
+    filter_ = {"address": node.bench_contract, "fromBlock": "0x0", "toBlock": "latest"}
 
     def expect_logs(logs: Any) -> None:
         if not isinstance(logs, list) or len(logs) != LOGS:
@@ -362,7 +357,7 @@ async def workloads(node: Node, settings: dict[str, int], rng: np.random.Generat
 
     def expect_value(out: Any) -> None:
         if not isinstance(out, str) or int(out, 16) != 2:
-            raise BenchError(f"eth_call of Probe.values(1) returned {out!r}, not 2")
+            raise BenchError(f"eth_call of NodeBench.values(1) returned {out!r}, not 2")
 
     reads_ = [("eth_blockNumber", "eth_blockNumber", [], lambda out: None),
               ("eth_call", "eth_call", [view, "latest"], expect_value),
