@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from eth.abc import BlockHeaderAPI, StateAPI, VirtualMachineAPI
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
@@ -44,9 +44,6 @@ from .txpool import TxPool
 
 log = logging.getLogger("sumchain.chain")
 
-# The tip a dev node fills in for eth_sendTransaction and suggests (eth_maxPriorityFeePerGas),
-# as Hardhat and Anvil do.
-DEFAULT_PRIORITY_FEE = 10**9
 MAX_MINED_BLOCKS = 10_000  # blocks one anvil_mine may make
 LOG_SCAN_STRETCH = 1_000  # blocks a log query scans per hold of the chain lock
 
@@ -373,70 +370,11 @@ class Chain(DevTools):
     def send_raw_transaction(self, raw: bytes) -> bytes:
         """Admit a signed transaction; in automine, return only after it is mined."""
         tx = txs.from_raw(self.vm_class, raw)
-        return self._submit(tx)
+        return self.submit(tx)
 
-    def send_transaction(self, sender: bytes, to: bytes = b"", **fields: Any) -> bytes:
-        """Send from a dev account (signed with its key) or an impersonated one.
-
-        ``fields`` are those of ``prepare_transaction``, which fills what is missing.
-        """
-        with self.lock:
-            return self._submit(self.prepare_transaction(sender, to, **fields))
-
-    def private_key(self, address: bytes) -> bytes | None:
-        """The key of dev account ``address``; None for any other."""
-        return next((account.private_key for account in self.accounts if account.address == address), None)
-
-    def prepare_transaction(
-        self,
-        sender: bytes,
-        to: bytes = b"",
-        *,
-        value: int = 0,
-        data: bytes = b"",
-        gas: int | None = None,
-        gas_price: int | None = None,
-        max_fee_per_gas: int | None = None,
-        max_priority_fee_per_gas: int | None = None,
-        nonce: int | None = None,
-        access_list: Sequence[tuple[bytes, Sequence[int]]] = (),
-    ) -> txs.NodeTransaction:
-        """A transaction from a dev or impersonated account, signed but not sent.
-
-        Missing fields are filled as Hardhat and Anvil fill them: the pending
-        nonce, an exact gas estimate, and fees of 2 x base fee + 1 gwei tip.
-        """
-        with self.lock:
-            key = self.private_key(sender)
-            if key is None and sender not in self.impersonated:
-                raise TransactionRejected(
-                    f"unknown account 0x{sender.hex()}: not a dev account and not impersonated"
-                )
-            if nonce is None:
-                nonce = self.get_nonce(sender, PENDING)
-            base_fee = self.next_base_fee()
-            if gas_price is None:
-                if max_priority_fee_per_gas is None:
-                    max_priority_fee_per_gas = min(DEFAULT_PRIORITY_FEE, max_fee_per_gas or DEFAULT_PRIORITY_FEE)
-                if max_fee_per_gas is None:
-                    max_fee_per_gas = 2 * base_fee + max_priority_fee_per_gas
-            if gas is None:
-                gas = self.estimate_gas(CallRequest(
-                    sender=sender, to=to, data=data, value=value, gas_price=gas_price,
-                    max_fee_per_gas=max_fee_per_gas, max_priority_fee_per_gas=max_priority_fee_per_gas,
-                    access_list=access_list,
-                ), PENDING)
-            fields = txs.TransactionFields(
-                nonce=nonce, gas=gas, to=to, value=value, data=data, gas_price=gas_price,
-                max_fee_per_gas=max_fee_per_gas, max_priority_fee_per_gas=max_priority_fee_per_gas,
-                access_list=access_list, chain_id=self.chain_id,
-            )
-            return txs.build_transaction(
-                self.vm_class, fields, private_key=key,
-                impersonated_sender=None if key is not None else sender,
-            )
-
-    def _submit(self, tx: txs.NodeTransaction) -> bytes:
+    def submit(self, tx: txs.NodeTransaction) -> bytes:
+        """Admit ``tx`` (signed, or from an impersonated sender); in automine, return only after
+        it is mined (a rejection in its block, or with throw_on_failures a failed run, raises)."""
         with self.lock:
             self._admit(tx)
             for built in self._automine_pool():

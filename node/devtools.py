@@ -1,24 +1,31 @@
 """The dev tools Hardhat and Anvil give a test chain (Anvil's cheats), layered on the chain:
-snapshots and revert, reset, the clock, state edits, impersonation, next-block settings and
-dropping a pooled transaction.
+snapshots and revert, reset, the clock, state edits, sending from dev and impersonated accounts
+(the node signs, or needs no signature), next-block settings and dropping a pooled transaction.
 
 They are a mixin of :class:`node.chain.Chain` and reach it only through its public seams
 (``lock``, ``chaindb``, ``builder``, ``clock``, ``next_block``, ``pool``, ``head``,
-``head_root``, ``reload`` and ``drop_stale_pool_entries``): every edit is one store commit,
+``head_root``, ``reload``, ``drop_stale_pool_entries``, ``submit`` and its readers): every edit is one store commit,
 after which the chain reads what it needs back.
 """
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from eth.abc import StateAPI
 
 from . import transactions as txs
 from .builder import NextBlock
-from .errors import InvalidRequest
+from .blocks import PENDING
+from .errors import InvalidRequest, TransactionRejected
+from .execution import CallRequest
 from .genesis import MAX_GAS_LIMIT, MIN_GAS_LIMIT
 from .store import StateOverlay, WriteSet
+
+
+# The tip a dev node fills in for eth_sendTransaction and suggests (eth_maxPriorityFeePerGas),
+# as Hardhat and Anvil do.
+DEFAULT_PRIORITY_FEE = 10**9
 
 
 class DevTools:
@@ -138,6 +145,68 @@ class DevTools:
             self.chaindb.write_head(writes, self.head_number, head.hash, state.state_root)
             self.chaindb.commit(writes)
             self.reload()
+
+    # ------------------------------------------------------------------ sending from dev accounts
+    def send_transaction(self, sender: bytes, to: bytes = b"", **fields: Any) -> bytes:
+        """Send from a dev account (signed with its key) or an impersonated one.
+
+        ``fields`` are those of ``prepare_transaction``, which fills what is missing.
+        """
+        with self.lock:
+            return self.submit(self.prepare_transaction(sender, to, **fields))
+
+    def private_key(self, address: bytes) -> bytes | None:
+        """The key of dev account ``address``; None for any other."""
+        return next((account.private_key for account in self.accounts if account.address == address), None)
+
+    def prepare_transaction(
+        self,
+        sender: bytes,
+        to: bytes = b"",
+        *,
+        value: int = 0,
+        data: bytes = b"",
+        gas: int | None = None,
+        gas_price: int | None = None,
+        max_fee_per_gas: int | None = None,
+        max_priority_fee_per_gas: int | None = None,
+        nonce: int | None = None,
+        access_list: Sequence[tuple[bytes, Sequence[int]]] = (),
+    ) -> txs.NodeTransaction:
+        """A transaction from a dev or impersonated account, signed but not sent.
+
+        Missing fields are filled as Hardhat and Anvil fill them: the pending
+        nonce, an exact gas estimate, and fees of 2 x base fee + 1 gwei tip.
+        """
+        with self.lock:
+            key = self.private_key(sender)
+            if key is None and sender not in self.impersonated:
+                raise TransactionRejected(
+                    f"unknown account 0x{sender.hex()}: not a dev account and not impersonated"
+                )
+            if nonce is None:
+                nonce = self.get_nonce(sender, PENDING)
+            base_fee = self.next_base_fee()
+            if gas_price is None:
+                if max_priority_fee_per_gas is None:
+                    max_priority_fee_per_gas = min(DEFAULT_PRIORITY_FEE, max_fee_per_gas or DEFAULT_PRIORITY_FEE)
+                if max_fee_per_gas is None:
+                    max_fee_per_gas = 2 * base_fee + max_priority_fee_per_gas
+            if gas is None:
+                gas = self.estimate_gas(CallRequest(
+                    sender=sender, to=to, data=data, value=value, gas_price=gas_price,
+                    max_fee_per_gas=max_fee_per_gas, max_priority_fee_per_gas=max_priority_fee_per_gas,
+                    access_list=access_list,
+                ), PENDING)
+            fields = txs.TransactionFields(
+                nonce=nonce, gas=gas, to=to, value=value, data=data, gas_price=gas_price,
+                max_fee_per_gas=max_fee_per_gas, max_priority_fee_per_gas=max_priority_fee_per_gas,
+                access_list=access_list, chain_id=self.chain_id,
+            )
+            return txs.build_transaction(
+                self.vm_class, fields, private_key=key,
+                impersonated_sender=None if key is not None else sender,
+            )
 
     def impersonate(self, address: bytes) -> None:
         with self.lock:

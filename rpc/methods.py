@@ -18,7 +18,8 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from eth_hash.auto import keccak
 
 from node.blocks import LATEST, PENDING, TransactionLookup
-from node.chain import DEFAULT_PRIORITY_FEE, Chain
+from node.chain import Chain
+from node.devtools import DEFAULT_PRIORITY_FEE
 from node.errors import UnknownBlock
 from node.execution import CallRequest
 from node.mining import Miner
