@@ -23,6 +23,7 @@ COMMANDS = {
     "bench": "sumchain.bench",
     "model": "contracts.bindings.cli",
     "market": "contracts.bindings.market_cli",
+    "simulate": "sumchain.simulate",
 }
 
 

@@ -1,0 +1,1 @@
+"""The incentive simulation on the real chain: `sumchain simulate`."""
