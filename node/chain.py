@@ -140,7 +140,7 @@ class Chain(DevTools):
         self.next_block = NextBlock(*self.chaindb.get_meta("next_block", []))
         for tx in self.chaindb.pooled():
             self.pool.add(tx)
-        self.drop_stale_pool_entries()
+        self._drop_stale_pool_entries()
 
     def reload(self) -> None:
         """Read the head, clock, next-block settings and pool back from the store, after the
@@ -148,6 +148,13 @@ class Chain(DevTools):
         with self.lock:
             self.pool.clear()
             self._load()
+
+    def head_state_edited(self, root: bytes) -> None:
+        """The head's effective state root is now ``root``, committed by a dev edit: reads and the
+        next block start there, and pooled transactions whose nonce it passed go."""
+        with self.lock:
+            self._head_root = root
+            self._drop_stale_pool_entries()
 
     # ------------------------------------------------------------------ block access
     @property
@@ -494,7 +501,7 @@ class Chain(DevTools):
         header = built.block.header
         self._head_number, self._head_hash, self._head_root = header.block_number, header.hash, header.state_root
         self.chaindb.remember(built.block)
-        self.drop_stale_pool_entries()
+        self._drop_stale_pool_entries()
         for receipt in built.block.receipt_views:
             log.info(
                 "mined 0x%s in block %d: gas used %d, status %d",
@@ -509,7 +516,7 @@ class Chain(DevTools):
         return self.builder.build(self.head, self._head_root, candidates,
                                   self.clock.next_block_timestamp(self.head.timestamp), self.next_block)
 
-    def drop_stale_pool_entries(self) -> None:
+    def _drop_stale_pool_entries(self) -> None:
         """Drop pooled transactions whose nonce the head state has passed."""
         if not len(self.pool):
             return

@@ -4,8 +4,9 @@ snapshots and revert, reset, the clock, state edits, sending from dev and impers
 
 They are a mixin of :class:`node.chain.Chain` and reach it only through its public seams
 (``lock``, ``chaindb``, ``builder``, ``clock``, ``next_block``, ``pool``, ``head``,
-``head_root``, ``reload``, ``drop_stale_pool_entries``, ``submit`` and its readers): every edit is one store commit,
-after which the chain reads what it needs back.
+``head_root``, ``reload``, ``head_state_edited``, ``submit`` and its readers): every edit is one
+store commit, after which the chain is told what changed (a new head root) or reads it all back
+(a rewind).
 """
 from __future__ import annotations
 
@@ -144,7 +145,7 @@ class DevTools:
             overlay.add_to(writes)
             self.chaindb.write_head(writes, self.head_number, head.hash, state.state_root)
             self.chaindb.commit(writes)
-            self.reload()
+            self.head_state_edited(state.state_root)
 
     # ------------------------------------------------------------------ sending from dev accounts
     def send_transaction(self, sender: bytes, to: bytes = b"", **fields: Any) -> bytes:

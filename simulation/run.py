@@ -76,9 +76,8 @@ class Settings:
 @dataclass
 class Agent:
     spec: AgentSpec
-    key: bytes
     address: str
-    conn: Connection
+    trainer: Trainer  # the deployed model, sending from this agent's key
     balance_wei: int  # the start, less deposits, plus refunds and reports (gas apart)
     unit_wei: int
     gas: int = 0  # gas used by its transactions (paid in ether apart from the balance)
@@ -139,7 +138,6 @@ class Simulation:
                  progress: Callable[[str, int], None] | None = None) -> None:
         if dataset.sparse or len(dataset.classes) != 2:
             raise ValueError(f"dataset {dataset.name}: the simulation runs a dense perceptron on two classes so far")
-        self.url = url
         self.dataset = dataset
         self.specs = specs
         self.settings = settings
@@ -162,7 +160,8 @@ class Simulation:
         deployment = deploy(owner, parse_model(document), f"simulation {self.dataset.name}", incentive=incentive)
         return Trainer.load(owner, deployment.trainer)
 
-    def _agents(self) -> list[Agent]:
+    def _agents(self, trainer: Trainer) -> list[Agent]:
+        """Each agent's key (from the seed), funded from the node's first account."""
         owner = Connection(self.client)
         agents = []
         for index, spec in enumerate(self.specs):
@@ -170,8 +169,10 @@ class Simulation:
             address = Account.from_key(key).address
             wei = spec.start_balance * self.settings.unit_wei + GAS_FUNDING_WEI
             owner.send(address, b"", value=wei, gas=21_000)
-            agents.append(Agent(spec, key, address, Connection(self.client, Sender.from_key("0x" + key.hex())),
-                                spec.start_balance * self.settings.unit_wei, self.settings.unit_wei))
+            own = Trainer(Connection(self.client, Sender.from_key("0x" + key.hex())), trainer.address,
+                          trainer.classifier, trainer.data_handler, trainer.incentive_mechanism)
+            agents.append(Agent(spec, address, own, spec.start_balance * self.settings.unit_wei,
+                                self.settings.unit_wei))
         return agents
 
     # ------------------------------------------------------------------ time
@@ -201,7 +202,7 @@ class Simulation:
         trainer = self._deploy(data.x_train[:split], data.y_train[:split])
         samples = [(normalize(x), int(y)) for x, y in zip(data.x_train[split:], data.y_train[split:])]
         self.test_samples = [normalize(x) for x in data.x_test]
-        agents = self._agents()
+        agents = self._agents(trainer)
         self.start = int(self.client.request("eth_getBlockByNumber", "latest", False)["timestamp"], 16) + 1
         accuracy = self.accuracy(trainer)
         run = Run([a.record() for a in agents], self.baseline(), self.settings.init_portion)
@@ -235,14 +236,14 @@ class Simulation:
                 if not agent.spec.good or self.rng.random() < accuracy + 0.15:
                     deposit = self._deposit(agent.spec)
                     if deposit <= agent.balance:
-                        added_time = self._add(trainer, agent, now, x, y, deposit)
+                        added_time = self._add(agent, now, x, y, deposit)
                         if added_time is not None:
                             unclaimed.append(Unclaimed(added_time, agent, x, y))
                             next_sample += 1
                             changed = True
             if agent.balance > 0:
                 heapq.heappush(queue, (now + self._wait(agent.spec), index))
-            changed |= self._claims(trainer, agent, now, unclaimed, next_sample >= len(samples))
+            changed |= self._claims(agent, now, unclaimed, next_sample >= len(samples))
             if changed:
                 run.balances.append({"t": now, "a": agent.address, "b": agent.balance})
             self.progress(f"day {now / DAY:.1f}", next_sample)
@@ -257,32 +258,33 @@ class Simulation:
         predicted = (unit_rows(self.dataset.x_test) @ weights + bias > 0).astype(int)
         return float(np.mean(predicted == self.dataset.y_test))
 
-    def _wait(self, spec: AgentSpec) -> float:
-        return max(1, int(self.rng.normal(spec.mean_wait_s, spec.stdev_wait_s)))
+    def _wait(self, spec: AgentSpec) -> int:
+        return self._draw(spec.mean_wait_s, spec.stdev_wait_s)
 
     def _deposit(self, spec: AgentSpec) -> int:
-        while True:
-            deposit = int(self.rng.normal(spec.mean_deposit, spec.stdev_deposit))
-            if deposit > 0:
-                return deposit
+        return self._draw(spec.mean_deposit, spec.stdev_deposit)
 
-    def _add(self, trainer: Trainer, agent: Agent, now: float, x: list[int], y: int, deposit: int) -> int | None:
+    def _draw(self, mean: float, stdev: float) -> int:
+        """int(Normal(mean, stdev)), drawn again until it is at least 1 (the original's rule)."""
+        while True:
+            value = int(self.rng.normal(mean, stdev))
+            if value >= 1:
+                return value
+
+    def _add(self, agent: Agent, now: float, x: list[int], y: int, deposit: int) -> int | None:
         self._at(now)
         try:
-            added = Trainer(agent.conn, trainer.address, trainer.classifier, trainer.data_handler,
-                            trainer.incentive_mechanism).add_data(x, y, deposit * self.settings.unit_wei)
+            added = agent.trainer.add_data(x, y, deposit * self.settings.unit_wei)
         except Reverted:
             return None  # too little deposit for now: the original skips it too
         agent.balance_wei -= added.contribution.cost  # the trainer returns what the deposit exceeds
         agent.gas += added.tx.gas_used
         return added.contribution.time
 
-    def _claims(self, trainer: Trainer, agent: Agent, now: float, unclaimed: list[Unclaimed],
-                data_used_up: bool) -> bool:
+    def _claims(self, agent: Agent, now: float, unclaimed: list[Unclaimed], data_used_up: bool) -> bool:
         s = self.settings
         changed = False
-        mine = Trainer(agent.conn, trainer.address, trainer.classifier, trainer.data_handler,
-                       trainer.incentive_mechanism)
+        mine = agent.trainer
         for item in list(unclaimed):
             age = self.start + now - item.added_time
             if age < s.refund_wait_s or (data_used_up and age < s.any_address_claim_wait_s):
@@ -299,8 +301,8 @@ class Simulation:
                 agent.balance_wei += claimed.amount
                 agent.gas += claimed.tx.gas_used
                 changed = True
-            left = trainer.conn.call(trainer.data_handler, CLAIMABLE, item.data, item.label, item.added_time,
-                                     checksum(item.agent.address))
+            left = mine.conn.call(mine.data_handler, CLAIMABLE, item.data, item.label, item.added_time,
+                                  checksum(item.agent.address))
             if left == 0:
                 unclaimed.remove(item)
         return changed

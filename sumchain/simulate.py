@@ -9,7 +9,6 @@ import argparse
 import contextlib
 import json
 import pathlib
-import subprocess
 import sys
 import time
 from typing import Iterator
@@ -136,22 +135,13 @@ def _combine(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _node(url: str | None) -> Iterator[str]:
-    """``url``, checked to answer; or a fresh in-memory sumchain of this interpreter's, stopped after."""
+    """``url``, checked to answer; or a fresh in-memory sumchain (the benches' own), stopped after."""
+    from bench.harness import sumchain_node
     from contracts.bindings.rpc import RpcClient
 
-    if url is not None:
-        RpcClient(url).request("eth_chainId")  # unreachable: one clear line, not a traceback later
-        yield url
+    if url is None:
+        with sumchain_node() as own:
+            yield own
         return
-    process = subprocess.Popen([sys.executable, "-m", "sumchain", "node", "--in-memory", "--port", "0",
-                                "--log-level", "warning"], stdout=subprocess.PIPE, text=True)
-    try:
-        for line in process.stdout:
-            if line.startswith("JSON-RPC:"):
-                yield line.split()[1]
-                break
-        else:
-            raise OSError("the simulation's own node did not start")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    RpcClient(url).request("eth_chainId")  # unreachable: one clear line, not a traceback later
+    yield url
