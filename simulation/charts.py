@@ -115,10 +115,20 @@ def _agent_series(run: dict) -> list[dict[str, Any]]:
     for agent, kind in zip(agents, kinds):
         start = float(agent.get("start_balance") or 0)
         raw = sorted(by_address[str(agent["address"])], key=lambda p: p[0])
-        points = [(t / DAY_S, 100 * b / start) for t, b in raw] if start > 0 else []
+        points = ([(t / DAY_S, 100 * b / start) for t, b in raw] if start > 0
+                  else [(t / DAY_S, b) for t, b in raw] if _in_points(run) else [])
         series.append({"address": str(agent["address"]), "kind": kind, "colour": next(palette[kind]),
                        "dash": _DASH[kind], "label": f"{kind} {_short(agent['address'])}", "points": points})
     return series
+
+
+def _in_points(run: dict) -> bool:
+    """A Points64 run: balances are points, which start at 0 (plotted as they are, not as % of start)."""
+    return run.get("balanceUnit") == "points"
+
+
+def _left_label(run: dict) -> str:
+    return "points (contributions refunded as good)" if _in_points(run) else "balance (% of start)"
 
 
 def _accuracy_points(run: dict) -> list[tuple[float, float]]:
@@ -166,13 +176,14 @@ def _thin(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
 # ------------------------------------------------------------------ PNG
 
 
-def _finish_png(fig, ax, ax2, handles: list, title: str, path: str | os.PathLike) -> None:
+def _finish_png(fig, ax, ax2, handles: list, title: str, path: str | os.PathLike,
+                left_label: str = "balance (% of start)") -> None:
     ax.set_xlabel("time (days)")
-    ax.set_ylabel("balance (% of start)")
+    ax.set_ylabel(left_label)
     ax2.set_ylabel("accuracy on the hidden test set (%)")
     ax2.set_ylim(0, 105)
     low, high = ax.get_ylim()
-    ax.set_ylim(min(0, low), max(110, high))
+    ax.set_ylim(min(0, low), max(110 if "%" in left_label else 1, high))
     ax.set_xlim(left=0)
     ax.grid(True, alpha=0.3)
     ax.set_title(title)
@@ -217,7 +228,7 @@ def write_png(run: dict, path: str | os.PathLike, title: str) -> None:
         ax2.axhline(baseline, color=ACCURACY_COLOUR, linestyle=":", linewidth=1.3)
         handles.append(Line2D([], [], color=ACCURACY_COLOUR, linestyle=":",
                               label=f"baseline (all data) {baseline:.1f}%"))
-    _finish_png(fig, ax, ax2, handles, title, path)
+    _finish_png(fig, ax, ax2, handles, title, path, _left_label(run))
 
 
 def _combined_series(runs: list[tuple[str, dict]]) -> list[dict[str, Any]]:
@@ -306,11 +317,12 @@ def write_html(run: dict, path: str | os.PathLike, title: str) -> None:
     if baseline is not None:
         series.append({"label": f"baseline (all data) {baseline:.1f}%", "colour": ACCURACY_COLOUR, "dash": ":",
                        "points": [], "baseline": baseline, "address": "", "axis": "right"})
-    _write_page(path, title, series)
+    _write_page(path, title, series, _left_label(run))
 
 
-def _write_page(path: str | os.PathLike, title: str, series: list[dict[str, Any]]) -> None:
-    data = {"title": str(title), "series": _page_series(series)}
+def _write_page(path: str | os.PathLike, title: str, series: list[dict[str, Any]],
+                left_label: str = "balance (% of start)") -> None:
+    data = {"title": str(title), "left": left_label, "series": _page_series(series)}
     parts = {"TITLE": html.escape(str(title)), "DATA": _safe_json(data)}
     page = re.sub(r"%%(TITLE|DATA)%%", lambda match: parts[match.group(1)], _PAGE)  # one pass
     pathlib.Path(path).write_text(page, encoding="utf-8")
@@ -342,7 +354,7 @@ svg text { font: 12px system-ui, sans-serif; fill: #333; }
 <h1 id="title"></h1>
 <div id="chart"><svg id="svg" width="980" height="480"></svg><div id="tip"></div></div>
 <div id="legend"></div>
-<p class="note">Left axis: balance as % of start. Right axis: accuracy on the hidden test set (%).
+<p class="note">Left axis: <span id="left-axis"></span>. Right axis: accuracy on the hidden test set (%).
 Click a legend entry to hide or show its line; hover for values.</p>
 <script id="run-data" type="application/json">%%DATA%%</script>
 <script>
@@ -354,6 +366,7 @@ Click a legend entry to hide or show its line; hover for values.</p>
   var NS = svg.namespaceURI;  // the inline <svg>'s own: no URL spelled out in the page
   var hidden = {};
   document.getElementById("title").textContent = DATA.title;
+  document.getElementById("left-axis").textContent = DATA.left;
 
   function el(name, attrs, parent) {
     var node = document.createElementNS(NS, name);
@@ -400,7 +413,7 @@ Click a legend entry to hide or show its line; hover for values.</p>
                 "class": "axis"}, svg);
     el("text", {x: (M.l + W - M.r) / 2, y: H - 6, "text-anchor": "middle"}, svg).textContent = "time (days)";
     el("text", {x: 14, y: (H - M.b + M.t) / 2, "text-anchor": "middle",
-                transform: "rotate(-90 14 " + (H - M.b + M.t) / 2 + ")"}, svg).textContent = "balance (% of start)";
+                transform: "rotate(-90 14 " + (H - M.b + M.t) / 2 + ")"}, svg).textContent = DATA.left;
     el("text", {x: W - 10, y: (H - M.b + M.t) / 2, "text-anchor": "middle",
                 transform: "rotate(90 " + (W - 10) + " " + (H - M.b + M.t) / 2 + ")"}, svg).textContent = "accuracy (%)";
     DATA.series.forEach(function (s, i) {
@@ -437,7 +450,8 @@ Click a legend entry to hide or show its line; hover for values.</p>
     if (!best) { tip.style.display = "none"; return; }
     var s = best[0];
     tip.textContent = s.name + (s.who && s.name.indexOf(s.who) < 0 ? "\\n" + s.who : "") +
-      "\\nday " + best[1].toFixed(2) + "\\n" + (s.axis === "left" ? "balance " : "accuracy ") + best[2].toFixed(2) + "%";
+      "\\nday " + best[1].toFixed(2) + "\\n" + (s.axis === "left" ? DATA.left.split(" (")[0] + " " + best[2].toFixed(2) + (DATA.left.indexOf("%") >= 0 ? "%" : "")
+                              : "accuracy " + best[2].toFixed(2) + "%");
     tip.style.display = "block";
     tip.style.left = Math.min(mx + 14, W - 200) + "px";
     tip.style.top = Math.max(my - 10, 0) + "px";

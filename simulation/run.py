@@ -3,23 +3,30 @@
 The rules are the original's (microsoft/0xDeCA10B, simulation/decai/simulation/simulate.py;
 docs/simulation.md states them and where sumchain differs), played with real transactions:
 
-- The model is trained off-chain on the first ``init_portion`` of the training data, deployed
-  with a Stakeable64 incentive, and the rest of the data goes to the agents in order.
+- The model (one of simulation/models.py's five) is trained off-chain on the first
+  ``init_portion`` of the training data, deployed with a Stakeable64 or Points64 incentive, and
+  the rest of the data goes to the agents in order.
 - Agents wait Normal(mean wait, 1 s) seconds (at least 1) between actions, in an event queue. A
   good agent contributes with probability (last measured accuracy + 0.15) and flips a label by
   mistake with ``prob_mistake``; a bad agent always contributes, with the label flipped (binary:
-  ``1 - y``). The deposit is Normal(mean, sd) (at least 1 unit), sent only if the agent has it;
-  an add the contract refuses (too little deposit) is skipped.
+  ``1 - y``; more classes: a uniformly drawn wrong one). The deposit is Normal(mean, sd) (at
+  least 1 unit), sent only if the agent has it; an add the contract refuses (too little deposit)
+  is skipped. Points64 takes no deposit.
 - After each action the agent walks the unclaimed contributions oldest first: younger than the
   refund wait, it stops (and once the data is used up, younger than the take-all wait); past the
   take-all wait it reports (takes what is left); its own it refunds; others' it reports. A
-  contribution with nothing left to claim leaves the list. A refused claim is skipped.
+  contribution with nothing left to claim leaves the list (Points64: once claimed, or past the
+  take-all wait). A refused claim is skipped.
 - Accuracy on the hidden test set (the on-chain model's predictions) is measured at 1e4 s and
   then every 2e5 s.
 
 Time is the chain's: each transaction is mined at ``start + t`` (``evm_setNextBlockTimestamp``,
 later than the block before). Balances are in the original's units (``unit_wei`` wei each) and
-count deposits and payouts only; the gas each agent spends is kept beside them.
+count deposits and payouts only; the gas each agent spends is kept beside them. Under Points64 an
+agent's balance is its points: its contributions refunded as good (``numValidForAddress``).
+
+An integer replica of the model (contracts/bindings/replica.py) trains on every accepted sample;
+at every accuracy sample and at the end (every test prediction) it must agree with the chain.
 """
 from __future__ import annotations
 
@@ -32,13 +39,15 @@ from eth_account import Account
 from eth_utils import keccak
 
 from contracts.bindings.contract import Connection, Function, Sender, checksum
-from contracts.bindings.deploy import STAKEABLE, IncentiveSettings, deploy
-from contracts.bindings.errors import Reverted
-from contracts.bindings.model import TO_FLOAT, parse_model
+from contracts.bindings.deploy import POINTS, STAKEABLE, IncentiveSettings, deploy
+from contracts.bindings.errors import Reverted, SumError
+from contracts.bindings.model import parse_model
+from contracts.bindings.replica import replica
 from contracts.bindings.rpc import RpcClient
-from contracts.bindings.trainer import Trainer, normalize
+from contracts.bindings.trainer import Trainer
 
 from .datasets import Dataset
+from .models import MODELS, accuracy_of, baseline_accuracy
 
 DAY = 86_400
 FIRST_EVALUATION_S = 10_000  # the original's first accuracy sample, then one every EVALUATION_EVERY_S
@@ -46,8 +55,12 @@ EVALUATION_EVERY_S = 200_000
 GAS_FUNDING_WEI = 10**18  # each agent's ether for gas, beside its balance in units
 CLAIMABLE = Function("getClaimableAmount", ("int64[]", "uint64", "uint256", "address"), ("uint256",))
 EVALUATE = Function("evaluateBatch", ("int64[][]", "uint64[]"), ("uint256",))
-WEIGHT = Function("weights", ("uint256",), ("int80",))
-INTERCEPT = Function("intercept", (), ("int80",))
+PREDICT = Function("predict", ("int64[]",), ("uint64",))
+EVALUATE_ELEMENTS = 2_000  # sample elements per evaluateBatch call: about 1 s on the slowest path (sparse centroids, no precompiles)
+
+
+class ReplicaMismatch(SumError):
+    """The off-chain replica and the on-chain model disagree: a bug in one of them."""
 
 
 @dataclass
@@ -65,6 +78,8 @@ class AgentSpec:
 
 @dataclass
 class Settings:
+    model: str = "perceptron"  # a simulation.models.MODELS name
+    incentive: str = STAKEABLE  # STAKEABLE or POINTS
     init_portion: float = 0.10
     refund_wait_s: int = DAY
     any_address_claim_wait_s: int = 9 * DAY
@@ -80,6 +95,7 @@ class Agent:
     trainer: Trainer  # the deployed model, sending from this agent's key
     balance_wei: int  # the start, less deposits, plus refunds and reports (gas apart)
     unit_wei: int
+    points: int = 0  # Points64: its contributions refunded as good
     gas: int = 0  # gas used by its transactions (paid in ether apart from the balance)
 
     @property
@@ -101,63 +117,51 @@ class Unclaimed:
 
 @dataclass
 class Run:
-    """What a run saves (the original's ``simulation_data.json`` schema, plus gas)."""
+    """What a run saves: the original's ``simulation_data.json`` schema, plus what the run was
+    (dataset, model, incentive, seed, balance unit) and each agent's gas."""
 
     agents: list[dict[str, Any]]
     baseline_accuracy: float | None
     init_portion: float
+    about: dict[str, Any] = field(default_factory=dict)
     accuracies: list[dict[str, float]] = field(default_factory=list)
     balances: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"agents": self.agents, "baselineAccuracy": self.baseline_accuracy,
-                "initTrainDataPortion": self.init_portion, "accuracies": self.accuracies,
+                "initTrainDataPortion": self.init_portion, **self.about, "accuracies": self.accuracies,
                 "balances": self.balances}
-
-
-def train_perceptron(x: np.ndarray, y: np.ndarray, epochs: int = 10) -> tuple[np.ndarray, float]:
-    """A plain perceptron (learning rate 1, as the contract's update) on unit-norm samples."""
-    weights, bias = np.zeros(x.shape[1]), 0.0
-    for _ in range(epochs):
-        for sample, label in zip(x, y):
-            predicted = 1 if sample @ weights + bias > 0 else 0
-            if predicted != label:
-                sign = 1 if label == 1 else -1
-                weights += sign * sample
-                bias += sign
-    return weights, bias
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1, norms)
 
 
 class Simulation:
     def __init__(self, url: str, dataset: Dataset, specs: list[AgentSpec], settings: Settings, seed: int,
-                 progress: Callable[[str, int], None] | None = None) -> None:
-        if dataset.sparse or len(dataset.classes) != 2:
-            raise ValueError(f"dataset {dataset.name}: the simulation runs a dense perceptron on two classes so far")
+                 progress: Callable[[float, int, int], None] | None = None) -> None:
+        if settings.model not in MODELS:
+            raise ValueError(f"unknown model {settings.model!r}; known: {', '.join(MODELS)}")
+        if settings.incentive not in (STAKEABLE, POINTS):
+            raise ValueError(f"unknown incentive mechanism {settings.incentive!r} ({STAKEABLE} or {POINTS})")
+        self.kind = MODELS[settings.model]
+        self.kind.check(dataset)
         self.dataset = dataset
         self.specs = specs
         self.settings = settings
+        self.points = settings.incentive == POINTS
         self.rng = np.random.Generator(np.random.PCG64(seed))
         self.seed = seed
-        self.progress = progress or (lambda _message, _done: None)
+        self.progress = progress or (lambda _day, _samples, _transactions: None)  # (day, samples used, tx sent)
+        self.transactions = 0
         self.client = RpcClient(url)
 
     # ------------------------------------------------------------------ set-up
-    def _deploy(self, x_init: np.ndarray, y_init: np.ndarray) -> Trainer:
-        weights, bias = train_perceptron(unit_rows(x_init), y_init)
-        document = {"type": "dense perceptron", "classifications": list(self.dataset.classes),
-                    "weights": [float(w) for w in weights], "intercept": float(bias), "learningRate": 1}
-        self.model_document = document
+    def _deploy(self, x_init: Any, y_init: np.ndarray) -> Trainer:
+        model = parse_model(self.kind.document(self.dataset, x_init, y_init))
+        self.replica = replica(model)
         owner = Connection(self.client)
         s = self.settings
         # The original's cost (weight · 60 / √s, in units) in Stakeable64's terms (costWeight · 3600 / √s, wei).
-        incentive = IncentiveSettings(STAKEABLE, s.refund_wait_s, s.any_address_claim_wait_s,
+        incentive = IncentiveSettings(s.incentive, s.refund_wait_s, s.any_address_claim_wait_s,
                                       s.any_address_claim_wait_s, s.cost_weight_units * s.unit_wei // 60)
-        deployment = deploy(owner, parse_model(document), f"simulation {self.dataset.name}", incentive=incentive)
+        deployment = deploy(owner, model, f"simulation {self.dataset.name}", incentive=incentive)
         return Trainer.load(owner, deployment.trainer)
 
     def _agents(self, trainer: Trainer) -> list[Agent]:
@@ -167,12 +171,11 @@ class Simulation:
         for index, spec in enumerate(self.specs):
             key = keccak(text=f"sumchain simulation agent {self.seed} {index}")
             address = Account.from_key(key).address
-            wei = spec.start_balance * self.settings.unit_wei + GAS_FUNDING_WEI
-            owner.send(address, b"", value=wei, gas=21_000)
+            start_wei = 0 if self.points else spec.start_balance * self.settings.unit_wei
+            owner.send(address, b"", value=start_wei + GAS_FUNDING_WEI, gas=21_000)
             own = Trainer(Connection(self.client, Sender.from_key("0x" + key.hex())), trainer.address,
                           trainer.classifier, trainer.data_handler, trainer.incentive_mechanism)
-            agents.append(Agent(spec, address, own, spec.start_balance * self.settings.unit_wei,
-                                self.settings.unit_wei))
+            agents.append(Agent(spec, address, own, start_wei, self.settings.unit_wei))
         return agents
 
     # ------------------------------------------------------------------ time
@@ -183,39 +186,62 @@ class Simulation:
         self.client.request("evm_setNextBlockTimestamp", timestamp)
         return timestamp
 
-    # ------------------------------------------------------------------ the run
+    # ------------------------------------------------------------------ the model
     def accuracy(self, trainer: Trainer) -> float:
-        """The on-chain model's accuracy on the hidden test set (its evaluateBatch, one call)."""
-        correct = trainer.conn.call(trainer.classifier, EVALUATE, self.test_samples,
-                                    [int(y) for y in self.dataset.y_test])
-        return correct / len(self.dataset.y_test)
+        """The on-chain model's accuracy on the hidden test set (its evaluateBatch, in chunks); the
+        replica must count the same correct predictions."""
+        labels = [int(y) for y in self.dataset.y_test]
+        correct, start = 0, 0
+        while start < len(labels):
+            end, elements = start, 0
+            while end < len(labels) and (end == start or elements + len(self.test_samples[end]) <= EVALUATE_ELEMENTS):
+                elements += len(self.test_samples[end])
+                end += 1
+            correct += trainer.conn.call(trainer.classifier, EVALUATE, self.test_samples[start:end], labels[start:end])
+            start = end
+        mine = round(accuracy_of(self.replica.predict, self.test_samples, self.dataset.y_test) * len(labels))
+        if mine != correct:
+            raise ReplicaMismatch(f"the replica predicts {mine} of {len(labels)} test samples right, "
+                                  f"the chain {correct}")
+        return correct / len(labels)
+
+    def check_replica(self, trainer: Trainer) -> None:
+        """Every test prediction of the on-chain model equals the replica's."""
+        for index, sample in enumerate(self.test_samples):
+            chain = trainer.conn.call(trainer.classifier, PREDICT, sample)
+            mine = self.replica.predict(sample)
+            if chain != mine:
+                raise ReplicaMismatch(f"test sample {index}: the chain predicts class {chain}, the replica {mine}")
 
     def exported_model(self) -> dict[str, Any]:
-        """The model as it stands on chain at the end, as a model file (``sumchain model deploy``)."""
-        conn, classifier = self.trainer.conn, self.trainer.classifier
-        weights = [conn.call(classifier, WEIGHT, i) / TO_FLOAT for i in range(self.dataset.x_train.shape[1])]
-        return {**self.model_document, "weights": weights, "intercept": conn.call(classifier, INTERCEPT) / TO_FLOAT}
+        """The model as it stands at the end, as a model file (``sumchain model deploy``): the
+        replica's state, which the run checked against the chain's predictions."""
+        return self.replica.document(list(self.dataset.classes))
 
+    def baseline(self) -> float:
+        return baseline_accuracy(self.kind, self.dataset)
+
+    # ------------------------------------------------------------------ the run
     def run(self) -> Run:
-        data = self.dataset
-        split = int(len(data.x_train) * self.settings.init_portion)
+        data, s = self.dataset, self.settings
+        split = int(len(data.x_train) * s.init_portion)
         trainer = self._deploy(data.x_train[:split], data.y_train[:split])
-        samples = [(normalize(x), int(y)) for x, y in zip(data.x_train[split:], data.y_train[split:])]
-        self.test_samples = [normalize(x) for x in data.x_test]
+        samples = [(self.kind.sample(data, x), int(y)) for x, y in zip(data.x_train[split:], data.y_train[split:])]
+        self.test_samples = [self.kind.sample(data, x) for x in data.x_test]
         agents = self._agents(trainer)
         self.start = int(self.client.request("eth_getBlockByNumber", "latest", False)["timestamp"], 16) + 1
         accuracy = self.accuracy(trainer)
-        run = Run([a.record() for a in agents], self.baseline(), self.settings.init_portion)
+        about = {"dataset": data.name, "model": s.model, "incentive": s.incentive, "seed": self.seed,
+                 "balanceUnit": "points" if self.points else "units", "unitWei": s.unit_wei}
+        run = Run([self._record(a) for a in agents], self.baseline(), s.init_portion, about)
         run.accuracies.append({"t": 0, "accuracy": accuracy})
-        self.trainer = trainer
         for agent in agents:
-            run.balances.append({"t": 0, "a": agent.address, "b": agent.balance})
+            run.balances.append({"t": 0, "a": agent.address, "b": self._balance(agent)})
         queue = [(self._wait(agent.spec), index) for index, agent in enumerate(agents)]
         heapq.heapify(queue)
         unclaimed: list[Unclaimed] = []
         next_sample = 0
         next_evaluation = FIRST_EVALUATION_S
-        s = self.settings
         now = 0
         while queue and (next_sample < len(samples) or unclaimed):
             now, index = heapq.heappop(queue)
@@ -227,36 +253,50 @@ class Simulation:
                 accuracy = self.accuracy(trainer)
                 run.accuracies.append({"t": now, "accuracy": accuracy})
             changed = False
-            if agent.balance > 0 and next_sample < len(samples):
+            if self._can_pay(agent) and next_sample < len(samples):
                 x, y = samples[next_sample]
                 if not agent.spec.good:
-                    y = 1 - y
+                    y = self._wrong(y)
                 if agent.spec.prob_mistake > 0 and self.rng.random() < agent.spec.prob_mistake:
-                    y = 1 - y
+                    y = self._wrong(y)
                 if not agent.spec.good or self.rng.random() < accuracy + 0.15:
-                    deposit = self._deposit(agent.spec)
+                    deposit = 0 if self.points else self._deposit(agent.spec)
                     if deposit <= agent.balance:
                         added_time = self._add(agent, now, x, y, deposit)
                         if added_time is not None:
                             unclaimed.append(Unclaimed(added_time, agent, x, y))
                             next_sample += 1
                             changed = True
-            if agent.balance > 0:
+            if self._can_pay(agent):
                 heapq.heappush(queue, (now + self._wait(agent.spec), index))
             changed |= self._claims(agent, now, unclaimed, next_sample >= len(samples))
             if changed:
-                run.balances.append({"t": now, "a": agent.address, "b": agent.balance})
-            self.progress(f"day {now / DAY:.1f}", next_sample)
+                run.balances.append({"t": now, "a": agent.address, "b": self._balance(agent)})
+            self.progress(now / DAY, next_sample, self.transactions)
         run.accuracies.append({"t": now, "accuracy": self.accuracy(trainer)})
+        self.check_replica(trainer)
         for agent, record in zip(agents, run.agents):
             record["gas"] = agent.gas
         return run
 
-    def baseline(self) -> float:
-        """Accuracy of the same perceptron trained off-chain on all the training data."""
-        weights, bias = train_perceptron(unit_rows(self.dataset.x_train), self.dataset.y_train)
-        predicted = (unit_rows(self.dataset.x_test) @ weights + bias > 0).astype(int)
-        return float(np.mean(predicted == self.dataset.y_test))
+    def _record(self, agent: Agent) -> dict[str, Any]:
+        record = agent.record()
+        if self.points:
+            record["start_balance"] = 0  # points start at none
+        return record
+
+    def _balance(self, agent: Agent) -> float:
+        return agent.points if self.points else agent.balance
+
+    def _can_pay(self, agent: Agent) -> bool:
+        return self.points or agent.balance > 0
+
+    def _wrong(self, y: int) -> int:
+        """A wrong label: the other class, or one of the others drawn uniformly."""
+        classes = self.dataset.class_count
+        if classes == 2:
+            return 1 - y
+        return (y + int(self.rng.integers(1, classes))) % classes
 
     def _wait(self, spec: AgentSpec) -> int:
         return self._draw(spec.mean_wait_s, spec.stdev_wait_s)
@@ -277,6 +317,8 @@ class Simulation:
             added = agent.trainer.add_data(x, y, deposit * self.settings.unit_wei)
         except Reverted:
             return None  # too little deposit for now: the original skips it too
+        self.replica.update(x, y)
+        self.transactions += 1
         agent.balance_wei -= added.contribution.cost  # the trainer returns what the deposit exceeds
         agent.gas += added.tx.gas_used
         return added.contribution.time
@@ -290,8 +332,10 @@ class Simulation:
             if age < s.refund_wait_s or (data_used_up and age < s.any_address_claim_wait_s):
                 break
             self._at(now)
+            # Stakeable64: past the take-all wait the author takes it back as anyone would; Points64 has no such wait.
+            own = item.agent is agent and (self.points or age <= s.any_address_claim_wait_s)
             try:
-                if age <= s.any_address_claim_wait_s and item.agent is agent:
+                if own:
                     claimed = mine.refund(item.data, item.label, item.added_time)
                 else:
                     claimed = mine.report(item.data, item.label, item.added_time, item.agent.address)
@@ -300,10 +344,15 @@ class Simulation:
             if claimed is not None:
                 agent.balance_wei += claimed.amount
                 agent.gas += claimed.tx.gas_used
+                self.transactions += 1
+                if self.points and own:
+                    agent.points = mine.num_valid(agent.address)
                 changed = True
-            left = mine.conn.call(mine.data_handler, CLAIMABLE, item.data, item.label, item.added_time,
-                                  checksum(item.agent.address))
-            if left == 0:
+            if self.points:
+                done = claimed is not None or age > s.any_address_claim_wait_s  # the first claim is the only one
+            else:
+                done = mine.conn.call(mine.data_handler, CLAIMABLE, item.data, item.label, item.added_time,
+                                      checksum(item.agent.address)) == 0
+            if done:
                 unclaimed.remove(item)
         return changed
-

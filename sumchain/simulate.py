@@ -22,8 +22,14 @@ DEFAULT_OUT = "./saved_runs"
 QUICK_DAYS = 12
 
 
+# Each agent kind's defaults (the original's): start balance in units, deposit mean and sd, mean wait in s.
+AGENT_DEFAULTS = {"good": (10_000, 50, 10, 10 * 60), "bad": (10_000, 100, 3, 60 * 60)}
+GOOD_MISTAKE_PROBABILITY = 1e-4
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:
     from simulation.datasets import DATASETS
+    from simulation.models import MODELS
 
     simulate = commands.add_parser(
         "simulate", help="simulate contributors and an incentive mechanism on the chain",
@@ -35,13 +41,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     simulate.add_argument("--dataset", default="breast-cancer",
                           help="one of: " + "; ".join(f"{name} ({text})" for name, text in DATASETS.items())
                                + "; or csv:PATH (last column the label)")
-    simulate.add_argument("--model", default="perceptron", choices=["perceptron"],
-                          help="the classifier (a dense perceptron; the others are still to come)")
-    simulate.add_argument("--incentive", default="stakeable", choices=["stakeable"],
-                          help="the incentive mechanism: deposit, refund and take (Stakeable64)")
-    simulate.add_argument("--good", type=int, default=1, metavar="N", help="good agents: deposit ~50, every ~10 min")
-    simulate.add_argument("--bad", type=int, default=1, metavar="N", help="bad agents: deposit ~100, every ~1 h, labels flipped")
-    simulate.add_argument("--balance", type=int, default=10_000, help="each agent's start balance, in units")
+    simulate.add_argument("--model", default="perceptron", choices=list(MODELS),
+                          help="the classifier: perceptron and nearest-centroid take dense vectors (a sparse "
+                               "dataset becomes 0/1 vectors), the sparse ones and naive-bayes take feature indices; "
+                               "the perceptrons have two classes")
+    simulate.add_argument("--incentive", default="stakeable", choices=["stakeable", "points"],
+                          help="stakeable: deposit, refund and take (Stakeable64); points: no money, a point for "
+                               "each contribution refunded as good (Points64)")
+    simulate.add_argument("--good", type=int, default=1, metavar="N",
+                          help="good agents: contribute with probability accuracy + 0.15, a label wrong by mistake "
+                               f"with probability {GOOD_MISTAKE_PROBABILITY}")
+    simulate.add_argument("--bad", type=int, default=1, metavar="N",
+                          help="bad agents: always contribute, always a wrong label (two classes: the other one; "
+                               "more: one of the others at random)")
+    for kind, (balance, deposit, stdev, wait) in AGENT_DEFAULTS.items():
+        simulate.add_argument(f"--{kind}-balance", type=int, default=balance, metavar="UNITS",
+                              help=f"each {kind} agent's start balance, in units of 10^15 wei")
+        simulate.add_argument(f"--{kind}-deposit", type=float, default=deposit, metavar="UNITS",
+                              help=f"a {kind} agent's mean deposit (drawn from Normal(mean, {stdev})), in units")
+        simulate.add_argument(f"--{kind}-wait", type=float, default=wait, metavar="S",
+                              help=f"a {kind} agent's mean wait between actions, in seconds (Normal(mean, 1 s))")
     simulate.add_argument("--init-portion", type=float, default=0.10,
                           help="share of the training data the model is trained on before deployment")
     simulate.add_argument("--days", type=float, default=None,
@@ -71,29 +90,35 @@ def run(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from simulation.charts import write_html, write_png
     from simulation.datasets import load
-    from simulation.run import AgentSpec, Settings, Simulation
+    from simulation.models import MODELS
+    from simulation.run import Settings, Simulation
 
     if not 0 < args.init_portion < 1:
         raise ValueError(f"--init-portion must be between 0 and 1, got {args.init_portion}")
     if args.good < 0 or args.bad < 0 or args.good + args.bad == 0:
         raise ValueError("--good and --bad must be >= 0, and at least one agent must run")
+    for kind in AGENT_DEFAULTS:
+        if getattr(args, f"{kind}_balance") < 0 or getattr(args, f"{kind}_deposit") <= 0 \
+                or getattr(args, f"{kind}_wait") < 1:
+            raise ValueError(f"--{kind}-balance must be >= 0, --{kind}-deposit > 0 and --{kind}-wait >= 1 s")
     dataset = load(args.dataset, seed=args.seed)
-    specs = [AgentSpec(True, args.balance, 50, 10, 10 * 60, prob_mistake=1e-4) for _ in range(args.good)]
-    specs += [AgentSpec(False, args.balance, 100, 3, 60 * 60) for _ in range(args.bad)]
-    settings = Settings(init_portion=args.init_portion, max_days=QUICK_DAYS if args.quick else args.days)
+    MODELS[args.model].check(dataset)  # before a node starts
+    specs = [_spec(args, "good") for _ in range(args.good)] + [_spec(args, "bad") for _ in range(args.bad)]
+    settings = Settings(model=args.model, incentive=args.incentive, init_portion=args.init_portion,
+                        max_days=QUICK_DAYS if args.quick else args.days)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with _node(args.rpc) as url:
-        bar = tqdm(total=len(dataset.y_train) - int(len(dataset.y_train) * args.init_portion),
-                   unit=" samples", desc="simulating", file=sys.stderr, mininterval=1)
+    with _node(args.rpc) as url, tqdm(total=len(dataset.y_train) - int(len(dataset.y_train) * args.init_portion),
+                                      unit=" samples", desc="simulating", file=sys.stderr, mininterval=1) as bar:
+        started = time.monotonic()
 
-        def progress(message: str, done: int) -> None:
-            bar.set_postfix_str(message, refresh=False)
-            bar.update(done - bar.n)
+        def progress(day: float, samples: int, transactions: int) -> None:
+            rate = transactions / max(time.monotonic() - started, 1e-9)
+            bar.set_postfix_str(f"day {day:.1f}, {transactions:,} tx, {rate:.1f} tx/s", refresh=False)
+            bar.update(samples - bar.n)
 
         simulation = Simulation(url, dataset, specs, settings, args.seed, progress)
         result = simulation.run().to_json()
-        bar.close()
         model = simulation.exported_model()
     name = f"{int(time.time())}-{dataset.name}-{args.model}-{args.incentive}"
     data_path = out / f"{name}-simulation_data.json"
@@ -107,6 +132,14 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _spec(args: argparse.Namespace, kind: str):
+    from simulation.run import AgentSpec
+
+    good = kind == "good"
+    return AgentSpec(good, getattr(args, f"{kind}_balance"), getattr(args, f"{kind}_deposit"), AGENT_DEFAULTS[kind][2],
+                     getattr(args, f"{kind}_wait"), prob_mistake=GOOD_MISTAKE_PROBABILITY if good else 0.0)
+
+
 def _summary(result: dict) -> None:
     last = {}
     for entry in result["balances"]:
@@ -117,8 +150,11 @@ def _summary(result: dict) -> None:
           f"{accuracies[-1]['t'] / 86_400:.1f} simulated days")
     for agent in result["agents"]:
         kind = "good" if agent["good"] else "bad"
-        print(f"{kind:4} agent {agent['address']}: balance {last[agent['address']] / agent['start_balance']:.1%} "
-              f"of its start; {agent['gas']:,} gas used (not in the balance)")
+        end = last[agent["address"]]
+        held = (f"{end:g} points" if result["balanceUnit"] == "points"
+                else f"balance {end / agent['start_balance']:.1%} of its start" if agent["start_balance"]
+                else f"balance {end:g} units")
+        print(f"{kind:4} agent {agent['address']}: {held}; {agent['gas']:,} gas used (not in the balance)")
 
 
 def _combine(args: argparse.Namespace) -> int:

@@ -85,12 +85,6 @@ def unit_vector(rng: np.random.Generator, d: int) -> list[int]:
     return fixed
 
 
-def trunc_div(a: int, b: int) -> int:
-    """Solidity's signed division: rounds toward zero."""
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b > 0) else -q
-
-
 def pack(values) -> bytes:
     """The packed layout: 8-byte big-endian two's-complement int64 per element."""
     return b"".join(int(v).to_bytes(8, "big", signed=True) for v in values)

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from web3.exceptions import ContractLogicError
 
-from tests.sum_support import TO_FLOAT, pack, revert_reason, to_fixed, trunc_div, unit_vector
+from contracts.bindings.replica import DenseCentroidReplica, DensePerceptronReplica, trunc_div
+from tests.sum_support import TO_FLOAT, pack, revert_reason, to_fixed, unit_vector
 
 TX_CAP = 16_777_216
 NOT_UNIT = "The provided data does not have a norm of 1."
@@ -34,38 +35,6 @@ CENTROID_CHUNK = 256  # centroid elements per deployment transaction (d = 512: c
 
 def unit_ok(x) -> bool:
     return 10**18 - 10**11 < sum(v * v for v in x) < 10**18 + 10**11
-
-
-class PerceptronRef:
-    def __init__(self, weights, intercept, learning_rate):
-        self.w, self.b, self.lr = list(weights), intercept, learning_rate
-
-    def predict(self, x) -> int:
-        assert len(x) == len(self.w)
-        return 1 if self.b * TO_FLOAT + sum(a * b for a, b in zip(self.w, x)) > 0 else 0
-
-    def update(self, x, label) -> None:
-        assert unit_ok(x)
-        target = 1 if label > 0 else 0
-        if self.predict(x) != target:
-            rate = self.lr if target else -self.lr
-            self.w = [w + trunc_div(v * rate, TO_FLOAT) for w, v in zip(self.w, x)]
-
-
-class CentroidRef:
-    def __init__(self, centroids, counts):
-        self.c, self.n = [list(c) for c in centroids], list(counts)
-
-    def predict(self, x) -> int:
-        distances = [sum(trunc_div((a - b) ** 2, TO_FLOAT) for a, b in zip(x, c)) for c in self.c]
-        return distances.index(min(distances))
-
-    def update(self, x, label) -> None:
-        assert unit_ok(x)
-        n = self.n[label]
-        self.c[label] = [trunc_div(c * n + v, n + 1) for c, v in zip(self.c[label], x)]
-        if n < 2**191:
-            self.n[label] = n + 1
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -156,7 +125,7 @@ def test_perceptron_original_scenario(sum_node):
     assert f.predict(normalized([0, 2, 1, 0, 0, 0, 0, 0])).call() == 1
     assert f.predict(normalized([1, 0, 2, 0, 0, 0, 0, 0])).call() == 0
     x = normalized([1, 1, 1, 0, 0, 0, 0, 0])
-    ref = PerceptronRef(weights, 0, TO_FLOAT)
+    ref = DensePerceptronReplica(weights, 0, TO_FLOAT)
     current = f.predict(x).call()
     assert current == ref.predict(x)
     receipt = send(sum_node, f.update(x, current))
@@ -186,7 +155,7 @@ def big_perceptron(sum_node):
     contract, receipts = deploy_perceptron(sum_node, weights, 123_456_789, TO_FLOAT // 2)
     print(f"\n[{sum_node.mode}] DensePerceptron d=1000, chunks of {PERCEPTRON_CHUNK}: gasUsed",
           [r.gasUsed for r in receipts], f"code size {code_size(contract, sum_node)}")
-    return contract, PerceptronRef(weights, 123_456_789, TO_FLOAT // 2), rng
+    return contract, DensePerceptronReplica(weights, 123_456_789, TO_FLOAT // 2), rng
 
 
 def test_perceptron_d1000(sum_node, big_perceptron):
@@ -224,7 +193,7 @@ def test_perceptron_packed_equals_abi(sum_node):
     weights = [int(v) for v in rng.integers(-(10**9), 10**9, size=40)]
     a, _ = deploy_perceptron(sum_node, weights, -5, 3 * TO_FLOAT)
     b, _ = deploy_perceptron(sum_node, weights, -5, 3 * TO_FLOAT)
-    ref = PerceptronRef(weights, -5, 3 * TO_FLOAT)
+    ref = DensePerceptronReplica(weights, -5, 3 * TO_FLOAT)
     for i in range(8):
         x = unit_vector(rng, 40)
         label = int(rng.integers(0, 3))  # 2 counts as class 1
@@ -288,7 +257,7 @@ def test_ncc_original_scenario(sum_node):
     assert [f.classifications(i).call() for i in range(2)] == ["ALARM", "WEATHER"]
     assert f.predict(normalize_by_contract(contract, [-1.5, -0.5])).call() == 0
     assert f.predict(normalize_by_contract(contract, [0.5, 1.5])).call() == 1
-    ref = CentroidRef(centroids, [2, 2])
+    ref = DenseCentroidReplica(centroids, [2, 2])
     for values, label in [([4, 4], 1), ([-4, -4], 0)]:
         x = normalize_by_contract(contract, values)
         send(sum_node, f.update(x, label))
@@ -319,7 +288,7 @@ def vpa(sum_node):
     assert all(r.gasUsed <= TX_CAP for r in receipts)
     print(f"\n[{sum_node.mode}] NearestCentroidClassifier d=512, chunks of {CENTROID_CHUNK}: gasUsed",
           [r.gasUsed for r in receipts], f"code size {code_size(contract, sum_node)}")
-    return contract, CentroidRef(centroids, [2000, 2000]), rng
+    return contract, DenseCentroidReplica(centroids, [2000, 2000]), rng
 
 
 def test_ncc_d512(sum_node, vpa):
@@ -367,7 +336,7 @@ def test_ncc_packed_equals_abi_and_count_limit(sum_node):
     counts = [0, 5, limit - 1]
     a, _ = sum_node.deploy("NearestCentroidClassifier", ["A", "B", "C"], centroids, counts)
     b, _ = sum_node.deploy("NearestCentroidClassifier", ["A", "B", "C"], centroids, counts)
-    ref = CentroidRef(centroids, counts)
+    ref = DenseCentroidReplica(centroids, counts)
     for i in range(7):
         x = unit_vector(rng, 16)
         label = i % 3

@@ -11,6 +11,7 @@ import pytest
 
 from web3.exceptions import ContractLogicError
 
+from contracts.bindings.replica import NaiveBayesReplica, SparseCentroidReplica, SparsePerceptronReplica
 from tests.sum_support import TO_FLOAT, artifact, revert_reason, to_fixed
 
 TX_CAP = 16_777_216
@@ -33,114 +34,6 @@ def send(node, call, sender=None):
     assert receipt.status == 1
     assert receipt.gasUsed <= TX_CAP
     return receipt
-
-
-# ----------------------------------------------------------------------------- references
-
-
-class PerceptronRef:
-    def __init__(self, weights, intercept, rate):
-        self.w = {i: v for i, v in enumerate(weights)}
-        self.intercept = intercept
-        self.rate = rate
-
-    def predict(self, data):
-        m = self.intercept + sum(self.w.get(i, 0) for i in data)
-        return 1 if m > 0 else 0
-
-    def update(self, data, label):
-        if self.predict(data) != label:
-            delta = self.rate if label > 0 else -self.rate
-            for i in data:
-                self.w[i] = self.w.get(i, 0) + delta
-
-
-class NaiveBayesRef:
-    def __init__(self, class_counts, feature_counts, total_num_features, alpha):
-        self.classes = []
-        self.T = total_num_features
-        self.alpha = alpha
-        for n, pairs in zip(class_counts, feature_counts):
-            self.add_class(n, pairs)
-
-    def add_class(self, n, pairs):
-        self.classes.append({"n": n, "total": 0, "counts": {}})
-        self.initialize(pairs, len(self.classes) - 1)
-
-    def initialize(self, pairs, c):
-        info = self.classes[c]
-        for index, count in pairs:
-            info["total"] += count - info["counts"].get(index, 0)
-            info["counts"][index] = count
-
-    def predict(self, data):
-        best, best_class = 0, 0
-        for c, info in enumerate(self.classes):
-            p = info["n"] * TO_FLOAT
-            denominator = TO_FLOAT * info["total"] + self.alpha * self.T
-            if denominator == 0:
-                p = 0
-            else:
-                for i in data:
-                    p = p * (TO_FLOAT * info["counts"].get(i, 0) + self.alpha) // denominator
-            if p > best:
-                best, best_class = p, c
-        return best_class
-
-    def update(self, data, c):
-        info = self.classes[c]
-        info["n"] += 1
-        info["total"] += len(data)
-        for i in data:
-            info["counts"][i] = info["counts"].get(i, 0) + 1
-
-
-class CentroidRef:
-    def __init__(self, centroids, counts):
-        self.classes = []
-        for pairs, n in zip(centroids, counts):
-            self.add_class(pairs, n)
-
-    def add_class(self, pairs, n):
-        self.classes.append({"n": n, "mag": 0, "c": {}})
-        self.extend(pairs, len(self.classes) - 1)
-
-    def extend(self, pairs, c):
-        info = self.classes[c]
-        for index, value in pairs:
-            info["c"][index] = (value, info["n"])
-            info["mag"] += value * value
-
-    def value(self, c, index):
-        info = self.classes[c]
-        value, vn = info["c"].get(index, (0, 0))
-        return value if vn == info["n"] else value * vn // info["n"]
-
-    def predict(self, data):
-        best, best_class = None, 0
-        for c, info in enumerate(self.classes):
-            update = sum(TO_FLOAT - 2 * self.value(c, i) for i in data)
-            distance = info["mag"] + update * TO_FLOAT
-            if best is None or distance < best:
-                best, best_class = distance, c
-        return best_class
-
-    def update(self, data, c):
-        info = self.classes[c]
-        n = info["n"]
-        new_n = n + 1 if n < 2**64 - 1 else n
-        info["n"] = new_n
-        mag, extra = info["mag"], 0
-        for i in data:
-            value, vn = info["c"].get(i, (0, 0))
-            prev = 0 if n == 0 else value * vn // n
-            mag -= prev * prev
-            v = (n * prev + TO_FLOAT) // new_n
-            info["c"][i] = (v, new_n)
-            extra += v * v
-        if n != new_n:
-            mag = mag * n * n // (new_n * new_n)
-        info["mag"] = mag + extra
 
 
 # ----------------------------------------------------------------------------- SparsePerceptron
@@ -181,7 +74,7 @@ def test_sparse_perceptron_random(sum_node):
     rng = random.Random(5)
     weights = [rng.randint(-3 * TO_FLOAT, 3 * TO_FLOAT) for _ in range(40)]
     intercept, rate = rng.randint(-TO_FLOAT, TO_FLOAT), TO_FLOAT // 2
-    ref = PerceptronRef(weights[:25], intercept, rate)
+    ref = SparsePerceptronReplica(weights[:25], intercept, rate)
     model, _ = node.deploy("SparsePerceptron", ["0", "1"], weights[:25], intercept, rate)
     # contiguous chunks (one overlapping the stored range), then sparse pairs inside and outside it
     send(node, model.functions.initializeWeights(20, weights[20:40]))
@@ -294,7 +187,7 @@ def test_naive_bayes_random(sum_node):
     counts = [[[i, rng.randint(0, 9)] for i in rng.sample(range(features), 30)] for _ in range(3)]
     class_counts = [rng.randint(1, 20) for _ in range(3)]
     alpha = TO_FLOAT
-    ref = NaiveBayesRef(class_counts, [c[:20] for c in counts], features, alpha)
+    ref = NaiveBayesReplica(class_counts, [c[:20] for c in counts], features, alpha)
     model, _ = node.deploy("NaiveBayesClassifier", ["a", "b", "c"], class_counts, [c[:20] for c in counts], features, alpha)
     f = model.functions
     for c in range(3):
@@ -369,7 +262,7 @@ def deploy_reason(node, name: str, *args) -> str:
 def test_sparse_centroid_original_scenario(sum_node):
     node = sum_node
     centroids = [[[0, TO_FLOAT]], [[1, TO_FLOAT]]]
-    ref = CentroidRef(centroids, [2, 2])
+    ref = SparseCentroidReplica(centroids, [2, 2])
     model, _ = node.deploy("SparseNearestCentroidClassifier", ["ALARM", "WEATHER"], centroids, [2, 2])
     f = model.functions
     assert [f.classifications(i).call() for i in range(2)] == ["ALARM", "WEATHER"]
@@ -402,7 +295,7 @@ def test_sparse_centroid_random(sum_node):
     rng = random.Random(13)
     centroids = [[[i, rng.randint(0, TO_FLOAT)] for i in rng.sample(range(40), 25)] for _ in range(3)]
     counts = [rng.randint(1, 10) for _ in range(2)] + [0]
-    ref = CentroidRef([c[:15] for c in centroids], counts)
+    ref = SparseCentroidReplica([c[:15] for c in centroids], counts)
     model, _ = node.deploy("SparseNearestCentroidClassifier", ["a", "b", "c"], [c[:15] for c in centroids], counts)
     f = model.functions
     for c in range(3):
@@ -468,7 +361,7 @@ def test_thousand_features(sum_node):
         gases.append(send(node, model.functions.initializeWeights(start, weights[start:start + chunk])).gasUsed)
     assert max(gases) <= TX_CAP
     measure(node, "perceptron deploy max tx", max(gases))
-    ref = PerceptronRef(weights, 0, TO_FLOAT)
+    ref = SparsePerceptronReplica(weights, 0, TO_FLOAT)
     label = ref.predict(sample)
     measure(node, "perceptron predict", model.functions.predict(sample).estimate_gas())
     measure(node, "perceptron update (agrees)", send(node, model.functions.update(sample, label)).gasUsed)
@@ -484,7 +377,7 @@ def test_thousand_features(sum_node):
             gases.append(send(node, nb.functions.initializeCounts(counts[c][start:start + chunk], c)).gasUsed)
     assert max(gases) <= TX_CAP
     measure(node, "naive bayes deploy max tx", max(gases))
-    nb_ref = NaiveBayesRef([500, 500], counts, d, TO_FLOAT)
+    nb_ref = NaiveBayesReplica([500, 500], counts, d, TO_FLOAT)
     measure(node, "naive bayes predict", nb.functions.predict(sample).estimate_gas())
     measure(node, "naive bayes update", send(node, nb.functions.update(sample, 1)).gasUsed)
     nb_ref.update(sample, 1)
@@ -498,7 +391,7 @@ def test_thousand_features(sum_node):
             gases.append(send(node, ncc.functions.extendCentroid(centroids[c][start:start + chunk], c)).gasUsed)
     assert max(gases) <= TX_CAP
     measure(node, "centroid deploy max tx", max(gases))
-    ncc_ref = CentroidRef(centroids, [100, 100])
+    ncc_ref = SparseCentroidReplica(centroids, [100, 100])
     measure(node, "centroid predict", ncc.functions.predict(sample).estimate_gas())
     measure(node, "centroid update", send(node, ncc.functions.update(sample, 0)).gasUsed)
     ncc_ref.update(sample, 0)

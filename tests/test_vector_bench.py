@@ -10,6 +10,7 @@ from eth_utils import keccak
 from bench import gas_vector
 from bench.gas_vector import OPS, value
 from bench.harness import sumchain_node
+from contracts.bindings.replica import trunc_div
 
 SIZES = (10, 100)
 SEED = gas_vector.SEED
@@ -44,11 +45,6 @@ def runs():
 
 def vec(stream: int, n: int) -> list[int]:
     return [value(SEED, stream, i) for i in range(n)]
-
-
-def trunc_div(a: int, b: int) -> int:
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b > 0) else -q
 
 
 def words_hash(v: list[int]) -> str:
