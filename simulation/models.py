@@ -56,7 +56,7 @@ class ModelKind:
 
     def document(self, dataset: Dataset, x: Any, y: np.ndarray) -> dict[str, Any]:
         """The model file of this kind trained on (x, y)."""
-        return self.train(x if self.sparse else _unit_rows(_dense(dataset, x)), y, dataset)
+        return self.train(x if self.sparse else unit_rows(_dense(dataset, x)), y, dataset)
 
 
 def _dense(dataset: Dataset, rows: Any) -> np.ndarray:
@@ -68,7 +68,7 @@ def _dense(dataset: Dataset, rows: Any) -> np.ndarray:
     return dense
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
+def unit_rows(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norms == 0, 1, norms)
 

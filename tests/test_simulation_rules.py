@@ -47,7 +47,8 @@ from contracts.bindings.trainer import Trainer, normalize
 from genesis import DEV_GENESIS
 from node.chain import Chain
 from node.genesis import load_genesis
-from simulation.run import CLAIMABLE, EVALUATE, GAS_FUNDING_WEI, Settings, train_perceptron, unit_rows
+from simulation.models import train_perceptron, unit_rows
+from simulation.run import CLAIMABLE, EVALUATE, GAS_FUNDING_WEI, Settings
 from tests.conftest import RunningNode
 
 SETTINGS = Settings()  # the simulation's defaults: 1-day refund wait, 9-day take-all, unit 1e15 wei
@@ -243,7 +244,7 @@ SAMPLES = [sample(x) for x in X]
 
 def init_model_document(x: np.ndarray, y: list[int]) -> dict:
     """The original's init_model, off chain as there: the simulation's perceptron (learning rate 1,
-    10 epochs; simulation.run.train_perceptron) where the original fitted scikit-learn's SGD
+    10 epochs; simulation.models.train_perceptron) where the original fitted scikit-learn's SGD
     perceptron, exported as a model file (classes "0" and "1", the original's export default)."""
     weights, bias = train_perceptron(unit_rows(np.array([[*row, 1.0] for row in x], dtype=float)), np.array(y))
     assert bias == 0  # the constant feature carries the bias (the contract never moves its intercept)
