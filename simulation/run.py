@@ -56,6 +56,7 @@ GAS_FUNDING_WEI = 10**18  # each agent's ether for gas, beside its balance in un
 CLAIMABLE = Function("getClaimableAmount", ("int64[]", "uint64", "uint256", "address"), ("uint256",))
 EVALUATE = Function("evaluateBatch", ("int64[][]", "uint64[]"), ("uint256",))
 PREDICT = Function("predict", ("int64[]",), ("uint64",))
+LAST_UPDATE = Function("lastUpdateTimeS", (), ("uint256",))
 EVALUATE_ELEMENTS = 2_000  # sample elements per evaluateBatch call: about 1 s on the slowest path (sparse centroids, no precompiles)
 
 
@@ -95,7 +96,8 @@ class Agent:
     trainer: Trainer  # the deployed model, sending from this agent's key
     balance_wei: int  # the start, less deposits, plus refunds and reports (gas apart)
     unit_wei: int
-    points: int = 0  # Points64: its contributions refunded as good
+    refunds: int = 0  # its contributions refunded as good (the mechanism's numValid for it)
+    points: int = 0  # Points64: the same, read from the chain
     gas: int = 0  # gas used by its transactions (paid in ether apart from the balance)
 
     @property
@@ -113,6 +115,7 @@ class Unclaimed:
     agent: Agent
     data: list[int]
     label: int
+    claimed_by: set[str] = field(default_factory=set)  # agents whose claim on it succeeded
 
 
 @dataclass
@@ -179,12 +182,18 @@ class Simulation:
         return agents
 
     # ------------------------------------------------------------------ time
-    def _at(self, t: float) -> int:
-        """Make the next block's timestamp the run's time ``t`` (or one after the latest block)."""
-        latest = int(self.client.request("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
-        timestamp = max(self.start + int(t), latest + 1)
-        self.client.request("evm_setNextBlockTimestamp", timestamp)
-        return timestamp
+    def _timestamp(self, t: float) -> int:
+        """The chain time of the run's time ``t``: ``start + t``, or one after the latest block.
+        Every block after the start is one of this run's transactions, mined at the time set."""
+        return max(self.start + int(t), self.latest + 1)
+
+    def _at(self, t: float) -> None:
+        """Mine the next transaction at the run's time ``t``."""
+        self.client.request("evm_setNextBlockTimestamp", self._timestamp(t))
+
+    def _mined(self, timestamp: int) -> None:
+        self.latest = timestamp
+        self.transactions += 1
 
     # ------------------------------------------------------------------ the model
     def accuracy(self, trainer: Trainer) -> float:
@@ -229,7 +238,12 @@ class Simulation:
         samples = [(self.kind.sample(data, x), int(y)) for x, y in zip(data.x_train[split:], data.y_train[split:])]
         self.test_samples = [self.kind.sample(data, x) for x in data.x_test]
         agents = self._agents(trainer)
-        self.start = int(self.client.request("eth_getBlockByNumber", "latest", False)["timestamp"], 16) + 1
+        self.latest = int(self.client.request("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+        # Time 0 is Stakeable64's deployment (its last update time), as the original's clock starts with
+        # the contract: the first cost depends on t alone, not on how long deploying and funding took on
+        # this node (sumchain's blocks are a second apart at least, Anvil's need not be). Points64's
+        # waits count from each contribution, so its clock starts after the set-up.
+        self.start = self.latest + 1 if self.points else trainer.conn.call(trainer.incentive_mechanism, LAST_UPDATE)
         accuracy = self.accuracy(trainer)
         about = {"dataset": data.name, "model": s.model, "incentive": s.incentive, "seed": self.seed,
                  "balanceUnit": "points" if self.points else "units", "unitWei": s.unit_wei}
@@ -318,10 +332,25 @@ class Simulation:
         except Reverted:
             return None  # too little deposit for now: the original skips it too
         self.replica.update(x, y)
-        self.transactions += 1
+        self._mined(added.contribution.time)
         agent.balance_wei -= added.contribution.cost  # the trainer returns what the deposit exceeds
         agent.gas += added.tx.gas_used
         return added.contribution.time
+
+    def _refused(self, agent: Agent, item: Unclaimed, own: bool, timestamp: int) -> bool:
+        """Whether the incentive mechanism is sure to refuse this claim at ``timestamp``, by its own
+        rules (Stakeable64/Points64 handleRefund/handleReport) read off the replica, which agrees with
+        the chain: the claim is then not tried, exactly as a refused one is skipped, saving the node
+        a refused estimate per contribution per action."""
+        if agent.address in item.claimed_by:
+            return True  # "already claimed"
+        agrees = self.replica.predict(item.data) == item.label
+        if own:
+            return not agrees  # "The model doesn't agree with your contribution."
+        if not self.points and timestamp - item.added_time >= self.settings.any_address_claim_wait_s:
+            return False  # anyone takes what is left
+        # "The model should not agree with the contribution." / "The sender has not sent any good data."
+        return agrees or (not self.points and agent.refunds == 0)
 
     def _claims(self, agent: Agent, now: float, unclaimed: list[Unclaimed], data_used_up: bool) -> bool:
         s = self.settings
@@ -331,22 +360,28 @@ class Simulation:
             age = self.start + now - item.added_time
             if age < s.refund_wait_s or (data_used_up and age < s.any_address_claim_wait_s):
                 break
-            self._at(now)
+            timestamp = self._timestamp(now)
             # Stakeable64: past the take-all wait the author takes it back as anyone would; Points64 has no such wait.
-            own = item.agent is agent and (self.points or age <= s.any_address_claim_wait_s)
-            try:
-                if own:
-                    claimed = mine.refund(item.data, item.label, item.added_time)
-                else:
-                    claimed = mine.report(item.data, item.label, item.added_time, item.agent.address)
-            except Reverted:
-                claimed = None
+            own = item.agent is agent and (self.points or timestamp - item.added_time < s.any_address_claim_wait_s)
+            claimed = None
+            if not self._refused(agent, item, own, timestamp):
+                self._at(now)
+                try:
+                    if own:
+                        claimed = mine.refund(item.data, item.label, item.added_time)
+                    else:
+                        claimed = mine.report(item.data, item.label, item.added_time, item.agent.address)
+                except Reverted:
+                    pass
             if claimed is not None:
+                self._mined(timestamp)
+                item.claimed_by.add(agent.address)
                 agent.balance_wei += claimed.amount
                 agent.gas += claimed.tx.gas_used
-                self.transactions += 1
-                if self.points and own:
-                    agent.points = mine.num_valid(agent.address)
+                if own:
+                    agent.refunds += 1
+                    if self.points:
+                        agent.points = mine.num_valid(agent.address)
                 changed = True
             if self.points:
                 done = claimed is not None or age > s.any_address_claim_wait_s  # the first claim is the only one
