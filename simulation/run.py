@@ -133,6 +133,28 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     return x / np.where(norms == 0, 1, norms)
 
 
+def perceptron_document(dataset: Dataset, x_init: np.ndarray, y_init: np.ndarray) -> dict[str, Any]:
+    """The model file of the dense perceptron trained off-chain on (x_init, y_init), to deploy."""
+    weights, bias = train_perceptron(unit_rows(x_init), y_init)
+    return {"type": "dense perceptron", "classifications": list(dataset.classes),
+            "weights": [float(w) for w in weights], "intercept": float(bias), "learningRate": 1}
+
+
+def baseline_accuracy(dataset: Dataset) -> float:
+    """Accuracy of the same perceptron trained off-chain on all the training data."""
+    weights, bias = train_perceptron(unit_rows(dataset.x_train), dataset.y_train)
+    predicted = (unit_rows(dataset.x_test) @ weights + bias > 0).astype(int)
+    return float(np.mean(predicted == dataset.y_test))
+
+
+def draw(rng: np.random.Generator, mean: float, stdev: float) -> int:
+    """int(Normal(mean, stdev)), drawn again until it is at least 1 (the original's rule)."""
+    while True:
+        value = int(rng.normal(mean, stdev))
+        if value >= 1:
+            return value
+
+
 class Simulation:
     def __init__(self, url: str, dataset: Dataset, specs: list[AgentSpec], settings: Settings, seed: int,
                  progress: Callable[[str, int], None] | None = None) -> None:
@@ -148,9 +170,7 @@ class Simulation:
 
     # ------------------------------------------------------------------ set-up
     def _deploy(self, x_init: np.ndarray, y_init: np.ndarray) -> Trainer:
-        weights, bias = train_perceptron(unit_rows(x_init), y_init)
-        document = {"type": "dense perceptron", "classifications": list(self.dataset.classes),
-                    "weights": [float(w) for w in weights], "intercept": float(bias), "learningRate": 1}
+        document = perceptron_document(self.dataset, x_init, y_init)
         self.model_document = document
         owner = Connection(self.client)
         s = self.settings
@@ -253,10 +273,7 @@ class Simulation:
         return run
 
     def baseline(self) -> float:
-        """Accuracy of the same perceptron trained off-chain on all the training data."""
-        weights, bias = train_perceptron(unit_rows(self.dataset.x_train), self.dataset.y_train)
-        predicted = (unit_rows(self.dataset.x_test) @ weights + bias > 0).astype(int)
-        return float(np.mean(predicted == self.dataset.y_test))
+        return baseline_accuracy(self.dataset)
 
     def _wait(self, spec: AgentSpec) -> int:
         return self._draw(spec.mean_wait_s, spec.stdev_wait_s)
@@ -265,11 +282,7 @@ class Simulation:
         return self._draw(spec.mean_deposit, spec.stdev_deposit)
 
     def _draw(self, mean: float, stdev: float) -> int:
-        """int(Normal(mean, stdev)), drawn again until it is at least 1 (the original's rule)."""
-        while True:
-            value = int(self.rng.normal(mean, stdev))
-            if value >= 1:
-                return value
+        return draw(self.rng, mean, stdev)
 
     def _add(self, agent: Agent, now: float, x: list[int], y: int, deposit: int) -> int | None:
         self._at(now)
