@@ -137,12 +137,14 @@ class Run:
 
 
 class Simulation:
+    INCENTIVES = (STAKEABLE, POINTS)  # what this loop plays; simulation/prediction_market.py plays the market
+
     def __init__(self, url: str, dataset: Dataset, specs: list[AgentSpec], settings: Settings, seed: int,
                  progress: Callable[[float, int, int], None] | None = None) -> None:
         if settings.model not in MODELS:
             raise ValueError(f"unknown model {settings.model!r}; known: {', '.join(MODELS)}")
-        if settings.incentive not in (STAKEABLE, POINTS):
-            raise ValueError(f"unknown incentive mechanism {settings.incentive!r} ({STAKEABLE} or {POINTS})")
+        if settings.incentive not in self.INCENTIVES:
+            raise ValueError(f"{type(self).__name__} plays {' or '.join(self.INCENTIVES)}, not {settings.incentive!r}")
         self.kind = MODELS[settings.model]
         self.kind.check(dataset)
         self.dataset = dataset
@@ -160,12 +162,15 @@ class Simulation:
         model = parse_model(self.kind.document(self.dataset, x_init, y_init))
         self.replica = replica(model)
         owner = Connection(self.client)
+        deployment = deploy(owner, model, f"simulation {self.dataset.name} {self.settings.incentive}",
+                            incentive=self.incentive_settings())
+        return Trainer.load(owner, deployment.trainer)
+
+    def incentive_settings(self) -> IncentiveSettings:
         s = self.settings
         # The original's cost (weight · 60 / √s, in units) in Stakeable64's terms (costWeight · 3600 / √s, wei).
-        incentive = IncentiveSettings(s.incentive, s.refund_wait_s, s.any_address_claim_wait_s,
-                                      s.any_address_claim_wait_s, s.cost_weight_units * s.unit_wei // 60)
-        deployment = deploy(owner, model, f"simulation {self.dataset.name}", incentive=incentive)
-        return Trainer.load(owner, deployment.trainer)
+        return IncentiveSettings(s.incentive, s.refund_wait_s, s.any_address_claim_wait_s,
+                                 s.any_address_claim_wait_s, s.cost_weight_units * s.unit_wei // 60)
 
     def _agents(self, trainer: Trainer) -> list[Agent]:
         """Each agent's key (from the seed), funded from the node's first account."""
@@ -187,13 +192,19 @@ class Simulation:
         Every block after the start is one of this run's transactions, mined at the time set."""
         return max(self.start + int(t), self.latest + 1)
 
-    def _at(self, t: float) -> None:
-        """Mine the next transaction at the run's time ``t``."""
-        self.client.request("evm_setNextBlockTimestamp", self._timestamp(t))
+    def _at(self, t: float) -> int:
+        """Mine the next transaction at the run's time ``t``; the chain time it will have."""
+        timestamp = self._timestamp(t)
+        self.client.request("evm_setNextBlockTimestamp", timestamp)
+        return timestamp
 
     def _mined(self, timestamp: int) -> None:
+        """Every transaction of the run, once mined at ``timestamp``."""
         self.latest = timestamp
         self.transactions += 1
+
+    def latest_timestamp(self) -> int:
+        return int(self.client.request("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
 
     # ------------------------------------------------------------------ the model
     def accuracy(self, trainer: Trainer) -> float:
@@ -238,7 +249,7 @@ class Simulation:
         samples = [(self.kind.sample(data, x), int(y)) for x, y in zip(data.x_train[split:], data.y_train[split:])]
         self.test_samples = [self.kind.sample(data, x) for x in data.x_test]
         agents = self._agents(trainer)
-        self.latest = int(self.client.request("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+        self.latest = self.latest_timestamp()
         # Time 0 is Stakeable64's deployment (its last update time), as the original's clock starts with
         # the contract: the first cost depends on t alone, not on how long deploying and funding took on
         # this node (sumchain's blocks are a second apart at least, Anvil's need not be). Points64's

@@ -1,5 +1,6 @@
 """Deploying a model as the original deployers did: the classifier in chunks, the data handler, the
-incentive mechanism, the CollaborativeTrainer64, then ownership of the three parts to the trainer.
+incentive mechanism (Stakeable64, Points64 or a PredictionMarket), the CollaborativeTrainer64, then
+ownership of the three parts to the trainer.
 
 Chunks start at the original node deployer's sizes (sum-reference D) and are halved while a
 transaction does not fit: its gas estimate is over TX_GAS_CAP (on a node without the ML
@@ -47,8 +48,9 @@ SPARSE_NCC_CONSTRUCTOR = ("string[]", "uint64[][][]", "uint64[]")
 TRAINER_CONSTRUCTOR = ("string", "string", "string", "address", "address", "address")
 STAKEABLE_CONSTRUCTOR = ("uint32", "uint32", "uint32", "uint80")
 POINTS_CONSTRUCTOR = ("uint32", "uint32", "uint32")
+PREDICTION_MARKET_CONSTRUCTOR = ("uint256", "bool", "uint32")
 
-STAKEABLE, POINTS = "stakeable", "points"
+STAKEABLE, POINTS, PREDICTION_MARKET = "stakeable", "points", "prediction-market"
 
 
 @dataclass(frozen=True)
@@ -63,21 +65,37 @@ class Step:
 
 @dataclass(frozen=True)
 class IncentiveSettings:
-    """The incentive mechanism's constructor parameters (seconds; cost weight in wei).
+    """The incentive mechanism's constructor parameters (seconds; cost weight and stake in wei).
 
     The defaults wait a day before a refund, a week before the owner and two weeks before anyone
     may take a deposit (the browser deployer defaulted every wait to 0, which lets anyone take a
-    Stakeable deposit at once); the cost weight is the browser deployer's 1e15 wei."""
+    Stakeable deposit at once); the cost weight is the browser deployer's 1e15 wei.
+
+    A prediction market takes only the last three: its minimum stake (the original simulation's
+    1 unit, 1e15 wei), whether a greater deposit is staked whole (the original's default: no, the
+    trainer returns the excess) and how long the bounty provider has to reveal the test set once
+    the market ends (a day); the waits and the cost weight are not used."""
 
     kind: str = POINTS
     refund_wait_s: int = 86_400
     owner_claim_wait_s: int = 7 * 86_400
     any_address_claim_wait_s: int = 14 * 86_400
     cost_weight: int = 10**15
+    min_stake: int = 10**15
+    allow_greater_deposit: bool = False
+    reveal_timeout_s: int = 86_400
 
     def check(self) -> None:
-        if self.kind not in (STAKEABLE, POINTS):
-            raise ContractError(f"unknown incentive mechanism {self.kind!r} (stakeable or points)")
+        if self.kind not in (STAKEABLE, POINTS, PREDICTION_MARKET):
+            raise ContractError(f"unknown incentive mechanism {self.kind!r} (stakeable, points or prediction-market)")
+        if self.kind == PREDICTION_MARKET:
+            if not 0 < self.min_stake < 2**256:
+                raise ContractError(f"the minimum stake must be 1 to 2^256-1 wei, got {self.min_stake}")
+            if not 0 < self.reveal_timeout_s < 2**32:
+                raise ContractError(f"the reveal timeout must be 1 to 2^32-1 seconds, got {self.reveal_timeout_s}")
+            if not isinstance(self.allow_greater_deposit, bool):
+                raise ContractError(f"allow greater deposit must be true or false, got {self.allow_greater_deposit!r}")
+            return
         for label, value in (("refund wait", self.refund_wait_s), ("owner claim wait", self.owner_claim_wait_s),
                              ("any address claim wait", self.any_address_claim_wait_s)):
             if not 0 <= value < 2**32:
@@ -112,6 +130,9 @@ def deploy(conn: Connection, model: Model, name: str, description: str = "", enc
         mechanism = deployer.create("Stakeable64", "Stakeable64", STAKEABLE_CONSTRUCTOR, (
             incentive.refund_wait_s, incentive.owner_claim_wait_s, incentive.any_address_claim_wait_s,
             incentive.cost_weight))
+    elif incentive.kind == PREDICTION_MARKET:
+        mechanism = deployer.create("PredictionMarket", "PredictionMarket", PREDICTION_MARKET_CONSTRUCTOR, (
+            incentive.min_stake, incentive.allow_greater_deposit, incentive.reveal_timeout_s))
     else:
         mechanism = deployer.create("Points64", "Points64", POINTS_CONSTRUCTOR, (
             incentive.refund_wait_s, incentive.owner_claim_wait_s, incentive.any_address_claim_wait_s))
