@@ -24,6 +24,7 @@ from .rpc import RpcClient
 BUILD = pathlib.Path(__file__).resolve().parent.parent / "build"
 # The Osaka per-transaction gas cap (EIP-7825): every transaction the bindings send stays under it.
 TX_GAS_CAP = 16_777_216
+RECEIPT_POLL_FIRST_S, RECEIPT_POLL_MAX_S = 0.002, 0.2  # receipt polling: the first pause, doubled up to this
 # EIP-3860: a creation's code (bytecode and constructor arguments) is at most 49,152 bytes.
 MAX_INITCODE_SIZE = 49_152
 # How nodes word "this needs more gas than the cap" (geth, Anvil, sumchain).
@@ -346,14 +347,18 @@ class Connection:
         return self.client.request("eth_sendRawTransaction", "0x" + bytes(raw).hex())
 
     def _receipt(self, tx_hash: str) -> dict[str, Any]:
+        """Polls for the receipt: quickly at first (an automining node has it within milliseconds),
+        backing off to RECEIPT_POLL_MAX_S (a node that mines on an interval)."""
         deadline = time.monotonic() + self.receipt_timeout
+        pause = RECEIPT_POLL_FIRST_S
         while True:
             receipt = self.client.request("eth_getTransactionReceipt", tx_hash)
             if receipt is not None:
                 return receipt
             if time.monotonic() > deadline:
                 raise SumError(f"transaction {tx_hash} was not mined within {self.receipt_timeout:g}s")
-            time.sleep(0.2)
+            time.sleep(pause)
+            pause = min(2 * pause, RECEIPT_POLL_MAX_S)
 
     def _replay_reason(self, to: str | None, data: bytes, value: int, gas: int, block_number: int) -> str:
         """Why a mined transaction failed: the same call replayed on the state before its block."""
