@@ -23,7 +23,7 @@ QUICK_DAYS = 12
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    from simulation.datasets import DATASETS
+    from simulation.datasets import DATASETS, PREFIXES
 
     simulate = commands.add_parser(
         "simulate", help="simulate contributors and an incentive mechanism on the chain",
@@ -34,7 +34,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     simulate.add_argument("--dataset", default="breast-cancer",
                           help="one of: " + "; ".join(f"{name} ({text})" for name, text in DATASETS.items())
-                               + "; or csv:PATH (last column the label)")
+                               + "; or a file of yours: " + "; ".join(f"{prefix}PATH ({text})"
+                                                                      for prefix, text in PREFIXES.items()))
     simulate.add_argument("--model", default="perceptron", choices=["perceptron"],
                           help="the classifier (a dense perceptron; the others are still to come)")
     simulate.add_argument("--incentive", default="stakeable", choices=["stakeable"],
@@ -84,16 +85,18 @@ def _simulate(args: argparse.Namespace) -> int:
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with _node(args.rpc) as url:
-        bar = tqdm(total=len(dataset.y_train) - int(len(dataset.y_train) * args.init_portion),
-                   unit=" samples", desc="simulating", file=sys.stderr, mininterval=1)
-
         def progress(message: str, done: int) -> None:
             bar.set_postfix_str(message, refresh=False)
             bar.update(done - bar.n)
 
+        # Built before the bar, so that a dataset it refuses is one line on stderr, not inside a bar.
         simulation = Simulation(url, dataset, specs, settings, args.seed, progress)
-        result = simulation.run().to_json()
-        bar.close()
+        bar = tqdm(total=len(dataset.y_train) - int(len(dataset.y_train) * args.init_portion),
+                   unit=" samples", desc="simulating", file=sys.stderr, mininterval=1)
+        try:
+            result = simulation.run().to_json()
+        finally:
+            bar.close()
         model = simulation.exported_model()
     name = f"{int(time.time())}-{dataset.name}-{args.model}-{args.incentive}"
     data_path = out / f"{name}-simulation_data.json"
