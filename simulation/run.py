@@ -48,6 +48,7 @@ CLAIMABLE = Function("getClaimableAmount", ("int64[]", "uint64", "uint256", "add
 EVALUATE = Function("evaluateBatch", ("int64[][]", "uint64[]"), ("uint256",))
 WEIGHT = Function("weights", ("uint256",), ("int80",))
 INTERCEPT = Function("intercept", (), ("int80",))
+LAST_UPDATE = Function("lastUpdateTimeS", (), ("uint256",))
 
 
 @dataclass
@@ -203,7 +204,10 @@ class Simulation:
         samples = [(normalize(x), int(y)) for x, y in zip(data.x_train[split:], data.y_train[split:])]
         self.test_samples = [normalize(x) for x in data.x_test]
         agents = self._agents(trainer)
-        self.start = int(self.client.request("eth_getBlockByNumber", "latest", False)["timestamp"], 16) + 1
+        # Time 0 is the incentive's deployment (its last update time), as the original's clock starts with
+        # the contract: the first contribution's cost then depends on t alone, not on how long deploying
+        # and funding took on this node (sumchain's blocks are a second apart at least, Anvil's are not).
+        self.start = trainer.conn.call(trainer.incentive_mechanism, LAST_UPDATE)
         accuracy = self.accuracy(trainer)
         run = Run([a.record() for a in agents], self.baseline(), self.settings.init_portion)
         run.accuracies.append({"t": 0, "accuracy": accuracy})
