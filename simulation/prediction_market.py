@@ -42,7 +42,7 @@ from contracts.bindings.deploy import PREDICTION_MARKET, IncentiveSettings
 from contracts.bindings.errors import Reverted
 
 from .datasets import Dataset
-from .run import DAY, GAS_FUNDING_WEI, Agent, AgentSpec, Run, Settings, Simulation
+from .run import DAY, GAS_FUNDING_WEI, MARKET_AGENTS, Agent, AgentSpec, Run, Settings, Simulation
 
 DEFAULT_BOUNTY = 100_000  # units, the original's total_bounty
 DEFAULT_PIECES = 10  # the original's num_pieces
@@ -73,11 +73,11 @@ TEST_SET_GAS = Function("testSetGas", (), ("uint256",))
 Piece = tuple[list[list[int]], list[int]]
 
 
-def market_agents(start_balance: int = 10_000) -> list[AgentSpec]:
+def market_agents(start_balance: int | None = None) -> list[AgentSpec]:
     """The original's prediction-market agents: three good (deposit Normal(5, 1), every 10, 20 and
     30 minutes) and two bad (deposit Normal(10, 3), every hour, labels flipped)."""
-    good = [AgentSpec(True, start_balance, 5, 1, minutes * 60) for minutes in (10, 20, 30)]
-    return good + [AgentSpec(False, start_balance, 10, 3, 60 * 60) for _ in range(2)]
+    good, bad = MARKET_AGENTS
+    return good.specs(start_balance=start_balance) + bad.specs(start_balance=start_balance)
 
 
 def split_test_set(samples: list[list[int]], labels: list[int], pieces: int) -> list[Piece]:

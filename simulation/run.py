@@ -39,7 +39,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 from contracts.bindings.contract import Connection, Function, Sender, checksum
-from contracts.bindings.deploy import POINTS, STAKEABLE, IncentiveSettings, deploy
+from contracts.bindings.deploy import POINTS, PREDICTION_MARKET, STAKEABLE, IncentiveSettings, deploy
 from contracts.bindings.errors import Reverted, SumError
 from contracts.bindings.model import parse_model
 from contracts.bindings.replica import replica
@@ -75,6 +75,40 @@ class AgentSpec:
     mean_wait_s: float = 10 * 60
     stdev_wait_s: float = 1
     prob_mistake: float = 0.0
+
+
+@dataclass(frozen=True)
+class AgentKind:
+    """The original's defaults for the good or the bad agents of a run."""
+
+    good: bool
+    count: int
+    start_balance: int  # units
+    mean_deposit: float  # units, drawn from Normal(mean, stdev)
+    stdev_deposit: float
+    waits_s: tuple[float, ...]  # mean waits: the i-th agent of the kind waits waits_s[i % len(waits_s)]
+    prob_mistake: float = 0.0
+
+    def specs(self, count: int | None = None, start_balance: int | None = None,
+              mean_deposit: float | None = None, mean_wait_s: float | None = None) -> list[AgentSpec]:
+        """The agents of this kind, each default replaced by the value given."""
+        return [AgentSpec(self.good, self.start_balance if start_balance is None else start_balance,
+                          self.mean_deposit if mean_deposit is None else mean_deposit, self.stdev_deposit,
+                          self.waits_s[i % len(self.waits_s)] if mean_wait_s is None else mean_wait_s,
+                          prob_mistake=self.prob_mistake)
+                for i in range(self.count if count is None else count)]
+
+
+# (good, bad) per mechanism, from the original's simulate.py (refund mechanisms) and
+# simulate_prediction_market.py.
+REFUND_AGENTS = (AgentKind(True, 1, 10_000, 50, 10, (10 * 60,), prob_mistake=1e-4),
+                 AgentKind(False, 1, 10_000, 100, 3, (60 * 60,)))
+MARKET_AGENTS = (AgentKind(True, 3, 10_000, 5, 1, (10 * 60, 20 * 60, 30 * 60)),
+                 AgentKind(False, 2, 10_000, 10, 3, (60 * 60,)))
+
+
+def default_agents(incentive: str) -> tuple[AgentKind, AgentKind]:
+    return MARKET_AGENTS if incentive == PREDICTION_MARKET else REFUND_AGENTS
 
 
 @dataclass
@@ -396,9 +430,10 @@ class Simulation:
                 changed = True
             if self.points:
                 done = claimed is not None or age > s.any_address_claim_wait_s  # the first claim is the only one
-            else:
-                done = mine.conn.call(mine.data_handler, CLAIMABLE, item.data, item.label, item.added_time,
-                                      checksum(item.agent.address)) == 0
+            else:  # what is left changes only with a claim
+                done = claimed is not None and mine.conn.call(
+                    mine.data_handler, CLAIMABLE, item.data, item.label, item.added_time,
+                    checksum(item.agent.address)) == 0
             if done:
                 unclaimed.remove(item)
         return changed

@@ -22,14 +22,14 @@ DEFAULT_OUT = "./saved_runs"
 QUICK_DAYS = 12
 
 
-# Each agent kind's defaults (the original's): start balance in units, deposit mean and sd, mean wait in s.
-AGENT_DEFAULTS = {"good": (10_000, 50, 10, 10 * 60), "bad": (10_000, 100, 3, 60 * 60)}
-GOOD_MISTAKE_PROBABILITY = 1e-4
+KINDS = ("good", "bad")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    from simulation.datasets import DATASETS
+    from simulation.datasets import DATASETS, PREFIXES
     from simulation.models import MODELS
+    from simulation.prediction_market import DEFAULT_BOUNTY, DEFAULT_PIECES
+    from simulation.run import MARKET_AGENTS, REFUND_AGENTS
 
     simulate = commands.add_parser(
         "simulate", help="simulate contributors and an incentive mechanism on the chain",
@@ -40,27 +40,41 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     simulate.add_argument("--dataset", default="breast-cancer",
                           help="one of: " + "; ".join(f"{name} ({text})" for name, text in DATASETS.items())
-                               + "; or csv:PATH (last column the label)")
+                               + "; or a file of yours: " + "; ".join(f"{prefix}PATH ({text})"
+                                                                      for prefix, text in PREFIXES.items()))
     simulate.add_argument("--model", default="perceptron", choices=list(MODELS),
                           help="the classifier: perceptron and nearest-centroid take dense vectors (a sparse "
                                "dataset becomes 0/1 vectors), the sparse ones and naive-bayes take feature indices; "
                                "the perceptrons have two classes")
-    simulate.add_argument("--incentive", default="stakeable", choices=["stakeable", "points"],
+    simulate.add_argument("--incentive", default="stakeable", choices=["stakeable", "points", "prediction-market"],
                           help="stakeable: deposit, refund and take (Stakeable64); points: no money, a point for "
-                               "each contribution refunded as good (Points64)")
-    simulate.add_argument("--good", type=int, default=1, metavar="N",
-                          help="good agents: contribute with probability accuracy + 0.15, a label wrong by mistake "
-                               f"with probability {GOOD_MISTAKE_PROBABILITY}")
-    simulate.add_argument("--bad", type=int, default=1, metavar="N",
-                          help="bad agents: always contribute, always a wrong label (two classes: the other one; "
-                               "more: one of the others at random)")
-    for kind, (balance, deposit, stdev, wait) in AGENT_DEFAULTS.items():
-        simulate.add_argument(f"--{kind}-balance", type=int, default=balance, metavar="UNITS",
-                              help=f"each {kind} agent's start balance, in units of 10^15 wei")
-        simulate.add_argument(f"--{kind}-deposit", type=float, default=deposit, metavar="UNITS",
-                              help=f"a {kind} agent's mean deposit (drawn from Normal(mean, {stdev})), in units")
-        simulate.add_argument(f"--{kind}-wait", type=float, default=wait, metavar="S",
-                              help=f"a {kind} agent's mean wait between actions, in seconds (Normal(mean, 1 s))")
+                               "each contribution refunded as good (Points64); prediction-market: a provider's "
+                               "bounty paid for the accuracy contributions bring on a hidden test set (PredictionMarket)")
+    simulate.add_argument("--good", type=int, default=None, metavar="N",
+                          help=f"good agents (default {REFUND_AGENTS[0].count}; prediction-market "
+                               f"{MARKET_AGENTS[0].count}): contribute with probability accuracy + 0.15, "
+                               f"a label wrong by mistake with probability {REFUND_AGENTS[0].prob_mistake}")
+    simulate.add_argument("--bad", type=int, default=None, metavar="N",
+                          help=f"bad agents (default {REFUND_AGENTS[1].count}; prediction-market "
+                               f"{MARKET_AGENTS[1].count}): always contribute, always a wrong label "
+                               "(two classes: the other one; more: one of the others at random)")
+    for refund, market in zip(REFUND_AGENTS, MARKET_AGENTS):
+        kind = "good" if refund.good else "bad"
+        simulate.add_argument(f"--{kind}-balance", type=int, default=None, metavar="UNITS",
+                              help=f"each {kind} agent's start balance in units of 10^15 wei "
+                                   f"(default {refund.start_balance:,})")
+        simulate.add_argument(f"--{kind}-deposit", type=float, default=None, metavar="UNITS",
+                              help=f"a {kind} agent's mean deposit in units (default {refund.mean_deposit:g}, sd "
+                                   f"{refund.stdev_deposit:g}; prediction-market {market.mean_deposit:g}, sd "
+                                   f"{market.stdev_deposit:g})")
+        simulate.add_argument(f"--{kind}-wait", type=float, default=None, metavar="S",
+                              help=f"a {kind} agent's mean wait between actions in seconds, sd 1 s (default "
+                                   f"{'/'.join(f'{w:g}' for w in refund.waits_s)}; prediction-market "
+                                   f"{'/'.join(f'{w:g}' for w in market.waits_s)}, agent by agent)")
+    simulate.add_argument("--bounty", type=int, default=DEFAULT_BOUNTY, metavar="UNITS",
+                          help="prediction-market: the provider's bounty")
+    simulate.add_argument("--pieces", type=int, default=DEFAULT_PIECES, metavar="N",
+                          help="prediction-market: the pieces the hidden test set is committed in")
     simulate.add_argument("--init-portion", type=float, default=0.10,
                           help="share of the training data the model is trained on before deployment")
     simulate.add_argument("--days", type=float, default=None,
@@ -91,19 +105,15 @@ def _simulate(args: argparse.Namespace) -> int:
     from simulation.charts import write_html, write_png
     from simulation.datasets import load
     from simulation.models import MODELS
+    from contracts.bindings.deploy import PREDICTION_MARKET
+    from simulation.prediction_market import MarketSimulation
     from simulation.run import Settings, Simulation
 
     if not 0 < args.init_portion < 1:
         raise ValueError(f"--init-portion must be between 0 and 1, got {args.init_portion}")
-    if args.good < 0 or args.bad < 0 or args.good + args.bad == 0:
-        raise ValueError("--good and --bad must be >= 0, and at least one agent must run")
-    for kind in AGENT_DEFAULTS:
-        if getattr(args, f"{kind}_balance") < 0 or getattr(args, f"{kind}_deposit") <= 0 \
-                or getattr(args, f"{kind}_wait") < 1:
-            raise ValueError(f"--{kind}-balance must be >= 0, --{kind}-deposit > 0 and --{kind}-wait >= 1 s")
+    specs = _specs(args)
     dataset = load(args.dataset, seed=args.seed)
     MODELS[args.model].check(dataset)  # before a node starts
-    specs = [_spec(args, "good") for _ in range(args.good)] + [_spec(args, "bad") for _ in range(args.bad)]
     settings = Settings(model=args.model, incentive=args.incentive, init_portion=args.init_portion,
                         max_days=QUICK_DAYS if args.quick else args.days)
     out = pathlib.Path(args.out)
@@ -117,7 +127,11 @@ def _simulate(args: argparse.Namespace) -> int:
             bar.set_postfix_str(f"day {day:.1f}, {transactions:,} tx, {rate:.1f} tx/s", refresh=False)
             bar.update(samples - bar.n)
 
-        simulation = Simulation(url, dataset, specs, settings, args.seed, progress)
+        if args.incentive == PREDICTION_MARKET:
+            simulation = MarketSimulation(url, dataset, specs, settings, args.seed, progress, bounty=args.bounty,
+                                          pieces=args.pieces)
+        else:
+            simulation = Simulation(url, dataset, specs, settings, args.seed, progress)
         result = simulation.run().to_json()
         model = simulation.exported_model()
     name = f"{int(time.time())}-{dataset.name}-{args.model}-{args.incentive}"
@@ -132,12 +146,21 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spec(args: argparse.Namespace, kind: str):
-    from simulation.run import AgentSpec
+def _specs(args: argparse.Namespace) -> list:
+    """The agents: each kind's defaults for the mechanism, with the flags given in their place."""
+    from simulation.run import default_agents
 
-    good = kind == "good"
-    return AgentSpec(good, getattr(args, f"{kind}_balance"), getattr(args, f"{kind}_deposit"), AGENT_DEFAULTS[kind][2],
-                     getattr(args, f"{kind}_wait"), prob_mistake=GOOD_MISTAKE_PROBABILITY if good else 0.0)
+    specs = []
+    for kind in default_agents(args.incentive):
+        name = "good" if kind.good else "bad"
+        count, balance, deposit, wait = (getattr(args, f"{name}{suffix}") for suffix in ("", "_balance", "_deposit", "_wait"))
+        if (count is not None and count < 0) or (balance is not None and balance < 0) \
+                or (deposit is not None and deposit <= 0) or (wait is not None and wait < 1):
+            raise ValueError(f"--{name} and --{name}-balance must be >= 0, --{name}-deposit > 0, --{name}-wait >= 1 s")
+        specs += kind.specs(count, balance, deposit, wait)
+    if not specs:
+        raise ValueError("at least one agent must run (--good N or --bad N)")
+    return specs
 
 
 def _summary(result: dict) -> None:
@@ -155,6 +178,10 @@ def _summary(result: dict) -> None:
                 else f"balance {end / agent['start_balance']:.1%} of its start" if agent["start_balance"]
                 else f"balance {end:g} units")
         print(f"{kind:4} agent {agent['address']}: {held}; {agent['gas']:,} gas used (not in the balance)")
+    if "market" in result:
+        market, provider = result["market"], result["market"]["provider"]
+        print(f"provider {provider['address']}: paid {market['bountyPaid']:g} of its {market['bounty']:,} bounty over "
+              f"{market['passes']} settling passes; {provider['gas']:,} gas used")
 
 
 def _combine(args: argparse.Namespace) -> int:
