@@ -25,12 +25,13 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(BIN)/sumchain node --genesis $(GENESIS) --data-dir $(DATA_DIR) $(ARGS)
 
-# tests/hardhat: a Hardhat 2 project that drives the node through hardhat-network-helpers.
-test: install tests/hardhat/node_modules/.installed
+# tests/hardhat: a Hardhat 2 project that drives the node through hardhat-network-helpers;
+# tests/anvil: Anvil, for the same simulation on sumchain and on another node.
+test: install tests/hardhat/node_modules/.installed tests/anvil/node_modules/.installed
 	$(BIN)/pytest $(ARGS)
 
-tests/hardhat/node_modules/.installed: tests/hardhat/package.json tests/hardhat/package-lock.json
-	cd tests/hardhat && npm ci --no-audit --no-fund
+tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json
+	cd tests/$* && npm ci --no-audit --no-fund
 	touch $@
 
 # Recompile contracts/ (not tests/contracts) into the committed artifacts in contracts/build/.
@@ -54,4 +55,4 @@ bench/peers/node_modules/.installed: bench/peers/package.json bench/peers/packag
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules tests/hardhat/node_modules bench/peers/node_modules .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules tests/hardhat/node_modules tests/anvil/node_modules bench/peers/node_modules .pytest_cache .hypothesis

@@ -6,14 +6,18 @@ import json
 import os
 import pathlib
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from datetime import date
 from typing import Iterator
 
 from tqdm import tqdm
 
+from contracts.bindings.rpc import RpcClient
 from genesis import DEV_GENESIS
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -50,6 +54,47 @@ def sumchain_node(*extra: str, hardfork: str | None = None) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def anvil_binary() -> str | None:
+    """Anvil from npm: $SUMCHAIN_ANVIL, the copy make test installs (tests/anvil), make peers' one, or PATH's."""
+    for candidate in (os.environ.get("SUMCHAIN_ANVIL"), ROOT / "tests" / "anvil" / "node_modules" / ".bin" / "anvil",
+                      ROOT / "bench" / "peers" / "node_modules" / ".bin" / "anvil", shutil.which("anvil")):
+        if candidate and pathlib.Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+@contextlib.contextmanager
+def anvil_node(binary: str, *flags: str) -> Iterator[str]:
+    """A fresh Anvil on a free port (``--port 0``), yielding its URL; stopped after."""
+    process = subprocess.Popen([binary, "--port", "0", *flags], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        for line in process.stdout:
+            if line.startswith("Listening on "):
+                break
+        else:
+            raise RuntimeError(f"anvil did not start: {binary} --port 0 {' '.join(flags)}")
+        url = "http://" + line.split()[-1]
+        # Keep reading its log so that a full pipe never blocks it.
+        threading.Thread(target=process.stdout.read, daemon=True).start()
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(Exception):
+                RpcClient(url).request("eth_chainId")
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"anvil at {url} does not answer")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def progress(total: int, description: str) -> tqdm:

@@ -39,7 +39,6 @@ from eth_utils import keccak
 
 from contracts.bindings.contract import TX_GAS_CAP, Connection, Function, Sender, TxResult
 from contracts.bindings.deploy import PREDICTION_MARKET, IncentiveSettings
-from contracts.bindings.errors import Reverted
 
 from .datasets import Dataset
 from .run import DAY, GAS_FUNDING_WEI, MARKET_AGENTS, Agent, AgentSpec, Run, Settings, Simulation
@@ -309,12 +308,11 @@ class MarketSimulation(Simulation):
                     y = self._wrong(y)
                 if not agent.spec.good or self.rng.random() < accuracy + 0.15:
                     deposit = self._deposit(agent.spec)
-                    if deposit <= agent.balance:
+                    timestamp = self._timestamp(now)
+                    if deposit <= agent.balance and self.cost_at(timestamp) <= deposit * self.settings.unit_wei:
                         self._at(now)
-                        try:
-                            added = agent.trainer.add_data(x, y, deposit * self.settings.unit_wei)
-                        except Reverted:
-                            added = None  # too little deposit: the original skips it too
+                        added = self._expected(agent.trainer.add_data, x, y, deposit * self.settings.unit_wei,
+                                               gas=TX_GAS_CAP)
                         if added is not None:
                             self._mined(added.contribution.time)
                             agent.balance_wei -= added.contribution.cost  # the trainer returns the excess

@@ -38,7 +38,7 @@ import numpy as np
 from eth_account import Account
 from eth_utils import keccak
 
-from contracts.bindings.contract import Connection, Function, Sender, checksum
+from contracts.bindings.contract import TX_GAS_CAP, Connection, Function, Sender, checksum
 from contracts.bindings.deploy import POINTS, PREDICTION_MARKET, STAKEABLE, IncentiveSettings, deploy
 from contracts.bindings.errors import Reverted, SumError
 from contracts.bindings.model import parse_model
@@ -47,7 +47,7 @@ from contracts.bindings.rpc import RpcClient
 from contracts.bindings.trainer import Trainer
 
 from .datasets import Dataset
-from .models import MODELS, accuracy_of, baseline_accuracy
+from .models import MODELS, baseline_accuracy
 
 DAY = 86_400
 FIRST_EVALUATION_S = 10_000  # the original's first accuracy sample, then one every EVALUATION_EVERY_S
@@ -55,13 +55,17 @@ EVALUATION_EVERY_S = 200_000
 GAS_FUNDING_WEI = 10**18  # each agent's ether for gas, beside its balance in units
 CLAIMABLE = Function("getClaimableAmount", ("int64[]", "uint64", "uint256", "address"), ("uint256",))
 EVALUATE = Function("evaluateBatch", ("int64[][]", "uint64[]"), ("uint256",))
-PREDICT = Function("predict", ("int64[]",), ("uint64",))
 LAST_UPDATE = Function("lastUpdateTimeS", (), ("uint256",))
+COST_AT = Function("getNextAddDataCost", ("uint256",), ("uint256",))
 EVALUATE_ELEMENTS = 2_000  # sample elements per evaluateBatch call: about 1 s on the slowest path (sparse centroids, no precompiles)
 
 
-class ReplicaMismatch(SumError):
-    """The off-chain replica and the on-chain model disagree: a bug in one of them."""
+class SimulationError(SumError):
+    """The run and the chain disagree: a bug in one of them."""
+
+
+class ReplicaMismatch(SimulationError):
+    """The off-chain replica and the on-chain model disagree."""
 
 
 @dataclass
@@ -242,9 +246,27 @@ class Simulation:
 
     # ------------------------------------------------------------------ the model
     def accuracy(self, trainer: Trainer) -> float:
-        """The on-chain model's accuracy on the hidden test set (its evaluateBatch, in chunks); the
-        replica must count the same correct predictions."""
+        """The on-chain model's accuracy on the hidden test set (its evaluateBatch); the replica
+        must count the same correct predictions."""
         labels = [int(y) for y in self.dataset.y_test]
+        correct = self._correct(trainer, labels)
+        mine = sum(self.replica.predict(x) == y for x, y in zip(self.test_samples, labels))
+        if mine != correct:
+            raise ReplicaMismatch(f"the replica predicts {mine} of {len(labels)} test samples right, "
+                                  f"the chain {correct}")
+        return correct / len(labels)
+
+    def check_replica(self, trainer: Trainer) -> None:
+        """Every test prediction of the on-chain model equals the replica's: scored against the
+        replica's predictions as labels, the chain gets every one right."""
+        predictions = [self.replica.predict(x) for x in self.test_samples]
+        agreed = self._correct(trainer, predictions)
+        if agreed != len(predictions):
+            raise ReplicaMismatch(f"the chain and the replica predict differently for "
+                                  f"{len(predictions) - agreed} of {len(predictions)} test samples")
+
+    def _correct(self, trainer: Trainer, labels: list[int]) -> int:
+        """evaluateBatch over the test samples with these labels, in chunks of EVALUATE_ELEMENTS."""
         correct, start = 0, 0
         while start < len(labels):
             end, elements = start, 0
@@ -253,19 +275,7 @@ class Simulation:
                 end += 1
             correct += trainer.conn.call(trainer.classifier, EVALUATE, self.test_samples[start:end], labels[start:end])
             start = end
-        mine = round(accuracy_of(self.replica.predict, self.test_samples, self.dataset.y_test) * len(labels))
-        if mine != correct:
-            raise ReplicaMismatch(f"the replica predicts {mine} of {len(labels)} test samples right, "
-                                  f"the chain {correct}")
-        return correct / len(labels)
-
-    def check_replica(self, trainer: Trainer) -> None:
-        """Every test prediction of the on-chain model equals the replica's."""
-        for index, sample in enumerate(self.test_samples):
-            chain = trainer.conn.call(trainer.classifier, PREDICT, sample)
-            mine = self.replica.predict(sample)
-            if chain != mine:
-                raise ReplicaMismatch(f"test sample {index}: the chain predicts class {chain}, the replica {mine}")
+        return correct
 
     def exported_model(self) -> dict[str, Any]:
         """The model as it stands at the end, as a model file (``sumchain model deploy``): the
@@ -279,7 +289,7 @@ class Simulation:
     def run(self) -> Run:
         data, s = self.dataset, self.settings
         split = int(len(data.x_train) * s.init_portion)
-        trainer = self._deploy(data.x_train[:split], data.y_train[:split])
+        self.trainer = trainer = self._deploy(data.x_train[:split], data.y_train[:split])
         samples = [(self.kind.sample(data, x), int(y)) for x, y in zip(data.x_train[split:], data.y_train[split:])]
         self.test_samples = [self.kind.sample(data, x) for x in data.x_test]
         agents = self._agents(trainer)
@@ -371,22 +381,35 @@ class Simulation:
                 return value
 
     def _add(self, agent: Agent, now: float, x: list[int], y: int, deposit: int) -> int | None:
-        self._at(now)
-        try:
-            added = agent.trainer.add_data(x, y, deposit * self.settings.unit_wei)
-        except Reverted:
+        timestamp = self._timestamp(now)
+        if self.cost_at(timestamp) > deposit * self.settings.unit_wei:
             return None  # too little deposit for now: the original skips it too
+        self._at(now)
+        added = self._expected(agent.trainer.add_data, x, y, deposit * self.settings.unit_wei, gas=TX_GAS_CAP)
         self.replica.update(x, y)
         self._mined(added.contribution.time)
         agent.balance_wei -= added.contribution.cost  # the trainer returns what the deposit exceeds
         agent.gas += added.tx.gas_used
         return added.contribution.time
 
+    def cost_at(self, timestamp: int) -> int:
+        """The incentive mechanism's deposit for an add mined at ``timestamp`` (its own view)."""
+        return self.trainer.conn.call(self.trainer.incentive_mechanism, COST_AT, timestamp)
+
+    @staticmethod
+    def _expected(send: Callable[..., Any], *args: Any, gas: int) -> Any:
+        """A transaction the run has checked the contracts will take, sent with a fixed gas limit
+        (only the gas used is paid) instead of the node's estimate, a search of many runs. That
+        it fails when mined is a bug of the run's checks: an error, not a skip."""
+        try:
+            return send(*args, gas=gas)
+        except Reverted as error:
+            raise SimulationError(f"a transaction the run expected to succeed failed: {error}") from None
+
     def _refused(self, agent: Agent, item: Unclaimed, own: bool, timestamp: int) -> bool:
         """Whether the incentive mechanism is sure to refuse this claim at ``timestamp``, by its own
         rules (Stakeable64/Points64 handleRefund/handleReport) read off the replica, which agrees with
-        the chain: the claim is then not tried, exactly as a refused one is skipped, saving the node
-        a refused estimate per contribution per action."""
+        the chain. A refused claim is skipped, as the original skips it; nothing is sent."""
         if agent.address in item.claimed_by:
             return True  # "already claimed"
         agrees = self.replica.predict(item.data) == item.label
@@ -411,13 +434,11 @@ class Simulation:
             claimed = None
             if not self._refused(agent, item, own, timestamp):
                 self._at(now)
-                try:
-                    if own:
-                        claimed = mine.refund(item.data, item.label, item.added_time)
-                    else:
-                        claimed = mine.report(item.data, item.label, item.added_time, item.agent.address)
-                except Reverted:
-                    pass
+                if own:
+                    claimed = self._expected(mine.refund, item.data, item.label, item.added_time, gas=TX_GAS_CAP)
+                else:
+                    claimed = self._expected(mine.report, item.data, item.label, item.added_time, item.agent.address,
+                                             gas=TX_GAS_CAP)
             if claimed is not None:
                 self._mined(timestamp)
                 item.claimed_by.add(agent.address)

@@ -14,6 +14,7 @@ BENCHES = {
     "gas": "gas of the vector operations and the SUM actions, precompile and fallback, Prague and Cancun",
     "node": "JSON-RPC requests and transactions per second, optionally beside another node (--against URL)",
     "precompiles": "calibrate the ML precompiles' gas against ECRECOVER",
+    "simulation": "a simulation's contributions per second: sumchain, sumchain --no-ml-precompiles and Anvil",
 }
 
 

@@ -5,8 +5,8 @@ the parameters `sumchain simulate` gives them) on each of:
 
 1. a fresh ``sumchain node --in-memory`` (the ML precompiles answer: the contracts use them);
 2. a fresh ``sumchain node --in-memory --no-ml-precompiles`` (the contracts' plain-Solidity paths);
-3. a fresh Anvil from npm (``@foundry-rs/anvil``, ``make peers`` installs it in
-   ``bench/peers/node_modules/.bin/anvil``; ``SUMCHAIN_ANVIL=PATH`` points at another copy). No
+3. a fresh Anvil from npm (``@foundry-rs/anvil``, which ``make test`` installs in
+   ``tests/anvil/node_modules/.bin/anvil``; ``SUMCHAIN_ANVIL=PATH`` points at another copy). No
    precompiles there either, so the fallback paths again, on another EVM (revm).
 
 The runs must agree on everything the chain decides: the agents' addresses (their keys come from
@@ -35,28 +35,21 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import pathlib
-import shutil
-import subprocess
-import threading
-import time
 from typing import Iterator
 
 import pytest
 
-from bench.harness import ROOT, sumchain_node
-from contracts.bindings.rpc import RpcClient
+from bench.harness import anvil_binary, anvil_node, sumchain_node
 from simulation.datasets import load
-from simulation.run import AgentSpec, Settings, Simulation
+from simulation.run import REFUND_AGENTS, AgentSpec, Settings, Simulation
 
 SEED = 5
 DAYS = 2  # the data (410 samples) would last about 2.8 days: adds throughout, refunds and reports from day 1
 
 
 def _specs() -> list[AgentSpec]:
-    """One good and one bad agent, as sumchain/simulate.py builds them (--good 1 --bad 1, balance 10,000)."""
-    return [AgentSpec(True, 10_000, 50, 10, 10 * 60, prob_mistake=1e-4), AgentSpec(False, 10_000, 100, 3, 60 * 60)]
+    """One good and one bad agent, as `sumchain simulate` makes them by default."""
+    return [spec for kind in REFUND_AGENTS for spec in kind.specs()]
 
 
 def _run(url: str) -> dict:
@@ -69,51 +62,11 @@ def _without_gas(run: dict) -> dict:
     return {**run, "agents": [{key: value for key, value in agent.items() if key != "gas"} for agent in run["agents"]]}
 
 
-def _anvil() -> str | None:
-    for candidate in (os.environ.get("SUMCHAIN_ANVIL"), ROOT / "bench" / "peers" / "node_modules" / ".bin" / "anvil",
-                      shutil.which("anvil")):
-        if candidate and pathlib.Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return None
-
-
-@contextlib.contextmanager
-def anvil_node(binary: str, *flags: str) -> Iterator[str]:
-    """A fresh Anvil on a free port (``--port 0``), yielding its URL; stopped after."""
-    process = subprocess.Popen([binary, "--port", "0", *flags], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    try:
-        for line in process.stdout:
-            if line.startswith("Listening on "):
-                break
-        else:
-            raise RuntimeError(f"anvil did not start: {binary} --port 0 {' '.join(flags)}")
-        url = "http://" + line.split()[-1]
-        # Keep reading its log so that a full pipe never blocks it.
-        threading.Thread(target=process.stdout.read, daemon=True).start()
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(Exception):
-                RpcClient(url).request("eth_chainId")
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"anvil at {url} does not answer")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @contextlib.contextmanager
 def node(kind: str) -> Iterator[str]:
     """A fresh node of ``kind`` (one of NODES), yielding its URL."""
     if kind == "anvil":
-        with anvil_node(_anvil()) as url:
+        with anvil_node(anvil_binary()) as url:
             yield url
     else:
         with sumchain_node(*(("--no-ml-precompiles",) if kind == "no-ml-precompiles" else ())) as url:
@@ -122,7 +75,7 @@ def node(kind: str) -> Iterator[str]:
 
 # Anvil's cases are skipped at collection when it is missing (before the reference run is made for them).
 ANVIL = pytest.param("anvil", marks=pytest.mark.skipif(
-    _anvil() is None, reason="anvil is not installed (make peers, or SUMCHAIN_ANVIL=PATH)"))
+    anvil_binary() is None, reason="anvil is not installed (make test installs it in tests/anvil; or SUMCHAIN_ANVIL=PATH)"))
 NODES = ["sumchain", "no-ml-precompiles", ANVIL]
 
 

@@ -291,9 +291,10 @@ class Connection:
             raise OverGasCap(f"needs {gas:,} gas, more than {TX_GAS_CAP:,}")
         return gas
 
-    def transact(self, to: str, function: Function, *args: Any, value: int = 0, check: bool = True) -> TxResult:
+    def transact(self, to: str, function: Function, *args: Any, value: int = 0, gas: int | None = None,
+                 check: bool = True) -> TxResult:
         """Send a call to `to` and wait for it; see `send`."""
-        return self.send(to, function.encode(*args), value=value, check=check)
+        return self.send(to, function.encode(*args), value=value, gas=gas, check=check)
 
     def send(self, to: str | None, data: bytes, value: int = 0, gas: int | None = None, check: bool = True) -> TxResult:
         """Estimate (a refusal raises Reverted before anything is sent), send, wait for the receipt.

@@ -242,26 +242,28 @@ class Trainer:
         return True
 
     # ------------------------------------------------------------ transactions
-    def add_data(self, data: Sequence[int], label: int, value: int | None = None) -> Added:
-        """Contribute a sample; `value` defaults to the current deposit (getNextAddDataCost)."""
+    def add_data(self, data: Sequence[int], label: int, value: int | None = None, gas: int | None = None) -> Added:
+        """Contribute a sample; `value` defaults to the current deposit (getNextAddDataCost). With
+        `gas` it is sent with that limit, unestimated (a refusal is then a mined failure)."""
         value = self.next_add_data_cost() if value is None else value
-        return self._added(self.conn.transact(self.address, ADD_DATA, list(data), label, value=value))
+        return self._added(self.conn.transact(self.address, ADD_DATA, list(data), label, value=value, gas=gas))
 
     def add_data_packed(self, data: Sequence[int], label: int, value: int | None = None) -> Added:
         """add_data with the packed layout (dense models): cheaper calldata for negative values."""
         value = self.next_add_data_cost() if value is None else value
         return self._added(self.conn.transact(self.address, ADD_DATA_PACKED, pack(data), label, value=value))
 
-    def refund(self, data: Sequence[int], label: int, added_time: int) -> Claimed:
+    def refund(self, data: Sequence[int], label: int, added_time: int, gas: int | None = None) -> Claimed:
         """Take back one's deposit once the refund wait has passed, if the model agrees with the label."""
-        return self._claimed(self.conn.transact(self.address, REFUND, list(data), label, added_time))
+        return self._claimed(self.conn.transact(self.address, REFUND, list(data), label, added_time, gas=gas))
 
     def refund_packed(self, data: Sequence[int], label: int, added_time: int) -> Claimed:
         return self._claimed(self.conn.transact(self.address, REFUND_PACKED, pack(data), label, added_time))
 
-    def report(self, data: Sequence[int], label: int, added_time: int, author: str) -> Claimed:
+    def report(self, data: Sequence[int], label: int, added_time: int, author: str, gas: int | None = None) -> Claimed:
         """Take (part of) another's deposit the model now disagrees with, or any after the long wait."""
-        return self._claimed(self.conn.transact(self.address, REPORT, list(data), label, added_time, checksum(author)))
+        return self._claimed(self.conn.transact(self.address, REPORT, list(data), label, added_time, checksum(author),
+                                                gas=gas))
 
     def report_packed(self, data: Sequence[int], label: int, added_time: int, author: str) -> Claimed:
         return self._claimed(
