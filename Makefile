@@ -8,9 +8,20 @@ DATA_DIR ?= ./.sumchain
 GENESIS ?= genesis/dev.json
 ARGS ?=
 
-.PHONY: install run test bench peers contracts clean
+.PHONY: install browser run test bench peers contracts clean
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed browser
+
+# A real browser for the tests that open pages: Debian's chromium, installed where it is missing
+# and we are root (as CI is); otherwise those tests skip, saying how to install it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y --no-install-recommends chromium >/dev/null || \
+	      { apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null; } || \
+	      echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "no chromium (and not root): the browser tests will be skipped; sudo apt-get install chromium"; fi
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
