@@ -48,6 +48,7 @@ _SVG_DASH = {"-": "", "--": "7 4", "-.": "8 3 2 3", ":": "2 3"}
 _RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 ACCURACY_COLOUR = "#000000"
+BALANCE_LABEL = "balance (% of start, gas apart)"  # deposits and payouts only; each agent's gas is in its record
 
 
 # ------------------------------------------------------------------ loading
@@ -128,7 +129,7 @@ def _in_points(run: dict) -> bool:
 
 
 def _left_label(run: dict) -> str:
-    return "points (contributions refunded as good)" if _in_points(run) else "balance (% of start)"
+    return "points (contributions refunded as good)" if _in_points(run) else BALANCE_LABEL
 
 
 def _accuracy_points(run: dict) -> list[tuple[float, float]]:
@@ -177,7 +178,7 @@ def _thin(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def _finish_png(fig, ax, ax2, handles: list, title: str, path: str | os.PathLike,
-                left_label: str = "balance (% of start)") -> None:
+                left_label: str = BALANCE_LABEL) -> None:
     ax.set_xlabel("time (days)")
     ax.set_ylabel(left_label)
     ax2.set_ylabel("accuracy on the hidden test set (%)")
@@ -321,7 +322,7 @@ def write_html(run: dict, path: str | os.PathLike, title: str) -> None:
 
 
 def _write_page(path: str | os.PathLike, title: str, series: list[dict[str, Any]],
-                left_label: str = "balance (% of start)") -> None:
+                left_label: str = BALANCE_LABEL) -> None:
     data = {"title": str(title), "left": left_label, "series": _page_series(series)}
     parts = {"TITLE": html.escape(str(title)), "DATA": _safe_json(data)}
     page = re.sub(r"%%(TITLE|DATA)%%", lambda match: parts[match.group(1)], _PAGE)  # one pass

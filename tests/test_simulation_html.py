@@ -16,7 +16,7 @@ def test_the_chart_opens_offline_and_responds(tmp_path):
     with page() as tab:
         tab.goto(path.as_uri())
         assert tab.text_content("#title") == "a run, seed 0"
-        assert tab.text_content("#left-axis") == "balance (% of start)"
+        assert tab.text_content("#left-axis") == "balance (% of start, gas apart)"
         assert tab.locator(LINES).count() == 3  # the good agent, the bad agent, the accuracy
         assert tab.locator("#svg > line[stroke-dasharray]").count() >= 1  # the baseline
         legend = tab.locator("#legend button")
