@@ -48,12 +48,17 @@ def sumchain_node(*extra: str, hardfork: str | None = None) -> Iterator[str]:
                 raise RuntimeError(f"the node did not start: {' '.join(command)}")
             yield line.split()[1]
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a node, and kill it if it has not gone within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def anvil_binary() -> str | None:
@@ -89,12 +94,7 @@ def anvil_node(binary: str, *flags: str) -> Iterator[str]:
             time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def progress(total: int, description: str) -> tqdm:

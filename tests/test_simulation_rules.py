@@ -8,7 +8,7 @@ the same scenarios run on the contracts themselves, deployed with the bindings
 (simulation/run.py, docs/simulation.md): Stakeable64 with a 1-day refund wait, anyone (and the
 owner) taking what is left after 9 days, costWeight = unit / 60 with one unit = 1e15 wei, a dense
 perceptron at learning rate 1. Each participant is a fresh key funded with its start balance in
-units plus 1 ETH for gas (simulation.run.GAS_FUNDING_WEI); time moves with
+units plus ether for gas (simulation.run.GAS_FUNDING_WEI); time moves with
 evm_setNextBlockTimestamp, the clock the simulation drives.
 
 Where the chain differs from the fake one, for every test:
@@ -354,6 +354,17 @@ def test_refund(collab):
     assert deployment.claimable(data, correct_class, added_time, orig) == 0  # as the original: all of it refunded
 
 
+def _add_bad_data(deployment, name: str, data, label: int):
+    """The original's "Add bad data." step: a fresh agent of 1e6 units adds the sample a second
+    later with its whole balance sent; (the agent, the contribution's time, the deposit it cost)."""
+    malicious = deployment.agent(name, 1e6)
+    bal = malicious.ledger
+    deployment.clock.set_time(deployment.clock() + 1)
+    added_time = malicious.add_data(data, label, value=malicious.ledger)
+    assert malicious.ledger < bal, "Adding data should have a cost."
+    return malicious, added_time, malicious.last_cost
+
+
 def test_report(collab):
     """test_perceptron.py TestCollaborativeTrainer.test_report: 'malicious' (1e6 units) adds [0, 0, 0]
     with the wrong label; a day and a second later its refund is refused "The model doesn't agree
@@ -368,13 +379,7 @@ def test_report(collab):
     data = sample([0, 0, 0])
     correct_class = _ground_truth([0, 0, 0])
     submitted_classification = 1 - correct_class
-    # Add bad data.
-    malicious = deployment.agent("malicious", 1e6)
-    bal = malicious.ledger
-    clock.set_time(clock() + 1)
-    added_time = malicious.add_data(data, submitted_classification, value=malicious.ledger)
-    assert malicious.ledger < bal, "Adding data should have a cost."
-    deposit = malicious.last_cost
+    malicious, added_time, deposit = _add_bad_data(deployment, "malicious", data, submitted_classification)
 
     clock.set_time(clock() + REFUND_WAIT + 1)
 
@@ -415,13 +420,7 @@ def test_report_take_all(collab):
     data = sample([0, 0, 0])
     correct_class = _ground_truth([0, 0, 0])
     submitted_classification = 1 - correct_class
-    # Add bad data.
-    malicious = deployment.agent("malicious_take_backer", 1e6)
-    bal = malicious.ledger
-    clock.set_time(clock() + 1)
-    added_time = malicious.add_data(data, submitted_classification, value=malicious.ledger)
-    assert malicious.ledger < bal, "Adding data should have a cost."
-    deposit = malicious.last_cost
+    malicious, added_time, deposit = _add_bad_data(deployment, "malicious_take_backer", data, submitted_classification)
     # The model trained against it (see above).
     clock.set_time(clock() + 1)
     collab.good.add_data(data, correct_class, value=collab.good.ledger)
