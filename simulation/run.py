@@ -52,7 +52,7 @@ from .models import MODELS, baseline_accuracy
 DAY = 86_400
 FIRST_EVALUATION_S = 10_000  # the original's first accuracy sample, then one every EVALUATION_EVERY_S
 EVALUATION_EVERY_S = 200_000
-GAS_FUNDING_WEI = 10**18  # each agent's ether for gas, beside its balance in units
+GAS_FUNDING_WEI = 100 * 10**18  # each agent's ether for gas, beside its balance: enough for a long run's 10^10 gas at the 2^24 limit each send reserves
 CLAIMABLE = Function("getClaimableAmount", ("int64[]", "uint64", "uint256", "address"), ("uint256",))
 EVALUATE = Function("evaluateBatch", ("int64[][]", "uint64[]"), ("uint256",))
 LAST_UPDATE = Function("lastUpdateTimeS", (), ("uint256",))
