@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
+from sklearn.linear_model import SGDClassifier
 
 from contracts.bindings.model import (DENSE_PERCEPTRON, NAIVE_BAYES, NEAREST_CENTROID, SPARSE_NEAREST_CENTROID,
                                       SPARSE_PERCEPTRON, parse_model)
@@ -26,7 +27,7 @@ from contracts.bindings.trainer import normalize
 
 from .datasets import Dataset
 
-PERCEPTRON_EPOCHS = 10
+SGD_SEED = 0xDeCA10B  # the original's random_state
 SMOOTHING_FACTOR = 1.0  # Laplace smoothing, the original's default
 
 
@@ -73,30 +74,39 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     return x / np.where(norms == 0, 1, norms)
 
 
-def train_perceptron(x: np.ndarray, y: np.ndarray, epochs: int = PERCEPTRON_EPOCHS) -> tuple[np.ndarray, float]:
-    """A plain perceptron at learning rate 1 (the contracts' update), ``epochs`` passes in order."""
-    weights, bias = np.zeros(x.shape[1]), 0.0
-    for _ in range(epochs):
-        for sample, label in zip(x, y):
-            predicted = 1 if sample @ weights + bias > 0 else 0
-            if predicted != label:
-                sign = 1 if label == 1 else -1
-                weights += sign * sample
-                bias += sign
-    return weights, bias
+def train_perceptron(x: np.ndarray, y: np.ndarray, fit_intercept: bool = True) -> tuple[np.ndarray, float]:
+    """The original's initial perceptron: scikit-learn's SGD perceptron with its "optimal" step size
+    eta_t = 1 / (alpha (t0 + t)), which shrinks as training goes on (the original's PerceptronModule).
+
+    The contract has no schedule: it steps by its learning rate on every mistake. A perceptron's
+    predictions do not change when its weights, intercept and step are scaled together, so the weights
+    and intercept returned are scikit-learn's divided by the step its next update would take, for a
+    learning rate of 1: on chain, one sample moves the model as much as one more step of the same
+    training would. Trained at a rate of 1 throughout instead, one bad sample taught the model its
+    wrong label so well that the bad agent got half of its deposits back (docs/simulation.md)."""
+    if len(set(np.asarray(y).tolist())) < 2:  # scikit-learn needs both classes: start on the one seen, a step from 0
+        return np.zeros(x.shape[1]), (0.0 if len(y) == 0 or not fit_intercept else 1.0 if y[0] == 1 else -1.0)
+    model = SGDClassifier(loss="perceptron", learning_rate="optimal", penalty=None, tol=1e-3,
+                          fit_intercept=fit_intercept, random_state=SGD_SEED)
+    model.fit(x, y)
+    # scikit-learn's t0 for "optimal" (Bottou's heuristic, sklearn/linear_model/_sgd_fast): the first
+    # step is typw = alpha^(-1/4) for the perceptron's loss, so t0 = 1 / (typw · alpha); t_ counts the steps + 1.
+    t0 = 1 / (model.alpha ** -0.25 * model.alpha)
+    next_step = 1 / (model.alpha * (t0 + model.t_ - 1))
+    return model.coef_[0] / next_step, float(model.intercept_[0]) / next_step if fit_intercept else 0.0
 
 
 def _dense_perceptron(x: np.ndarray, y: np.ndarray, dataset: Dataset) -> dict[str, Any]:
     weights, bias = train_perceptron(x, y)
     return {"type": DENSE_PERCEPTRON, "classifications": list(dataset.classes),
-            "weights": [float(w) for w in weights], "intercept": float(bias), "learningRate": 1}
+            "weights": [float(w) for w in weights], "intercept": bias, "learningRate": 1}
 
 
 def _sparse_perceptron(x: list[list[int]], y: np.ndarray, dataset: Dataset) -> dict[str, Any]:
     weights, bias = train_perceptron(_dense(dataset, x), y)
     return {"type": SPARSE_PERCEPTRON, "classifications": list(dataset.classes), "weights": [],
             "sparseWeights": {str(i): float(w) for i, w in enumerate(weights) if w},
-            "intercept": float(bias), "learningRate": 1}
+            "intercept": bias, "learningRate": 1}
 
 
 def _naive_bayes(x: list[list[int]], y: np.ndarray, dataset: Dataset) -> dict[str, Any]:

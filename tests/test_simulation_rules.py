@@ -243,13 +243,13 @@ SAMPLES = [sample(x) for x in X]
 
 
 def init_model_document(x: np.ndarray, y: list[int]) -> dict:
-    """The original's init_model, off chain as there: the simulation's perceptron (learning rate 1,
-    10 epochs; simulation.models.train_perceptron) where the original fitted scikit-learn's SGD
-    perceptron, exported as a model file (classes "0" and "1", the original's export default)."""
-    weights, bias = train_perceptron(unit_rows(np.array([[*row, 1.0] for row in x], dtype=float)), np.array(y))
-    assert bias == 0  # the constant feature carries the bias (the contract never moves its intercept)
+    """The original's init_model, off chain as there: scikit-learn's SGD perceptron
+    (simulation.models.train_perceptron), its bias carried by a constant feature (the contract never
+    moves its intercept), exported as a model file (classes "0" and "1", the original's export default)."""
+    weights, bias = train_perceptron(unit_rows(np.array([[*row, 1.0] for row in x], dtype=float)), np.array(y),
+                                     fit_intercept=False)
     return {"type": "dense perceptron", "classifications": ["0", "1"],
-            "weights": [float(w) for w in weights], "intercept": float(bias), "learningRate": 1}
+            "weights": [float(w) for w in weights], "intercept": bias, "learningRate": 1}
 
 
 @dataclass
