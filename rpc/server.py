@@ -77,11 +77,16 @@ class RpcServer:
         self._heavy_slots = asyncio.Semaphore(WORKER_THREADS - QUICK_WORKERS)
         self._formatted_logs: tuple[bytes, list] = (b"", [])
 
-    def app(self) -> web.Application:
+    def app(self, dashboard: bool = False) -> web.Application:
+        """The server's routes; ``dashboard`` mounts the web dashboard at /dashboard/ (same port)."""
         app = web.Application(client_max_size=self.limits.max_request_bytes, middlewares=[self._guard, self._cors])
         app.router.add_post("/", self._http)
         app.router.add_get("/", self._websocket)
         app.router.add_route("OPTIONS", "/", self._preflight)
+        if dashboard:
+            from dashboard.app import dashboard_app, mount
+
+            mount(app, dashboard_app(max_request_bytes=self.limits.max_request_bytes))
         app.on_cleanup.append(self._shutdown)
         return app
 
@@ -112,7 +117,8 @@ class RpcServer:
         if not self._host_allowed(request):
             return web.Response(status=403, text="invalid host specified\n")
         origin = request.headers.get(hdrs.ORIGIN)
-        if origin is not None and not self._origin_allowed(origin, websocket=request.method == "GET"):
+        same_origin = origin == f"{request.scheme}://{request.host}"  # the node's own dashboard page
+        if origin is not None and not same_origin and not self._origin_allowed(origin, websocket=request.method == "GET"):
             return web.Response(status=403, text=f"origin {origin} is not allowed (see --allow-origin)\n")
         return await handler(request)
 

@@ -24,6 +24,7 @@ COMMANDS = {
     "model": "contracts.bindings.cli",
     "market": "contracts.bindings.market_cli",
     "simulate": "sumchain.simulate",
+    "dashboard": "sumchain.dashboard",
 }
 
 

@@ -71,6 +71,8 @@ def add_parser(commands: Any) -> None:
                       help="most logs one eth_getLogs or eth_getFilterLogs may return")
     node.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                       help="log verbosity: info shows mined transactions, debug every request")
+    node.add_argument("--no-dashboard", action="store_true",
+                      help="do not serve the web dashboard at /dashboard/ (docs/dashboard.md)")
     node.add_argument("--no-ml-precompiles", action="store_true",
                       help="run the plain hardfork: no ML precompiles at 0x0501... (docs/precompiles.md)")
 
@@ -105,7 +107,8 @@ async def _serve(args: argparse.Namespace) -> int:
         max_trace_bytes=args.max_trace_size, max_log_results=args.max_log_results,
     )
     allow_origin = args.allow_origin if args.allow_origin is not None else ("*" if is_loopback(args.host) else None)
-    runner = web.AppRunner(RpcServer(Api(chain, miner, limits), allow_origin=allow_origin).app(), access_log=None)
+    runner = web.AppRunner(RpcServer(Api(chain, miner, limits), allow_origin=allow_origin).app(
+        dashboard=not args.no_dashboard), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
     try:
@@ -160,6 +163,10 @@ def banner(chain: Chain, miner: Miner, args: argparse.Namespace, url: str) -> st
         f"Gas limit:         {chain.head.gas_limit}",
         f"Data:              {'in memory' if args.in_memory else args.data_dir} (head block {chain.head_number})",
         f"Mining:            {miner.mode}" + (f" every {miner.interval:g}s" if miner.interval else ""),
+    ]
+    if not args.no_dashboard:  # above JSON-RPC: tools read the banner up to the line that starts with it
+        lines.append(f"Dashboard:         {url}/dashboard/")
+    lines += [
         f"JSON-RPC:          {url} (HTTP and WebSocket)",
     ]
     return "\n".join(lines)

@@ -1,0 +1,46 @@
+"""The dashboard's aiohttp sub-application: the page and its static files, the JSON the page
+needs from Python (event signatures, precompile names, where to send JSON-RPC), and, when it
+fronts another node, the /rpc proxy. Mounted at /dashboard/ by the node (rpc/server.py) and by
+``sumchain dashboard``."""
+from __future__ import annotations
+
+import pathlib
+
+from aiohttp import web
+
+from . import catalog
+from .proxy import Proxy
+
+STATIC = pathlib.Path(__file__).resolve().parent / "static"
+PREFIX = "/dashboard"
+MAX_REQUEST_BYTES = 5 * 2**20  # the node's own default (--max-request-size)
+
+
+def dashboard_app(upstream: str | None = None, max_request_bytes: int = MAX_REQUEST_BYTES) -> web.Application:
+    """The sub-app; with ``upstream`` the page's JSON-RPC goes to its /rpc proxy, else to the
+    node that mounts it (the root of the same origin)."""
+    app = web.Application(client_max_size=max_request_bytes)
+    # Relative to the page (/dashboard/): the node's JSON-RPC is its root, the proxy is beside it.
+    config = {"rpc": "rpc" if upstream else "../", "upstream": upstream}
+    app.router.add_get("/", _index)
+    app.router.add_get("/api/config", lambda request: web.json_response(config))
+    app.router.add_get("/api/events", lambda request: web.json_response(catalog.events()))
+    app.router.add_get("/api/precompiles", lambda request: web.json_response(catalog.precompiles()))
+    app.router.add_static("/static/", STATIC)
+    if upstream:
+        Proxy(upstream).install(app)
+    return app
+
+
+def mount(parent: web.Application, app: web.Application) -> None:
+    """``app`` at /dashboard/, and /dashboard sent there (the page's relative links need the slash)."""
+    parent.router.add_get(PREFIX, _to_slash)
+    parent.add_subapp(PREFIX + "/", app)
+
+
+async def _to_slash(request: web.Request) -> web.Response:
+    raise web.HTTPFound(PREFIX + "/")
+
+
+async def _index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
