@@ -11,6 +11,7 @@ from typing import Iterator
 import pytest
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+LOOPBACK = ("http://127.0.0.1:", "http://localhost:", "http://[::1]:")
 
 
 def executable() -> str | None:
@@ -19,9 +20,10 @@ def executable() -> str | None:
 
 
 @contextlib.contextmanager
-def page(offline: bool = True) -> Iterator:
+def page(offline: bool = True, loopback: bool = False) -> Iterator:
     """A fresh page; ``offline`` fails the test on any request that leaves file:// (a page that
-    must work offline)."""
+    must work offline), or with ``loopback`` that leaves file:// and http:// on this machine (a
+    page a local server serves)."""
     binary = executable()
     if binary is None:
         pytest.skip("no Chromium: `make install` adds Debian's chromium as root (or apt-get install chromium)")
@@ -32,8 +34,9 @@ def page(offline: bool = True) -> Iterator:
         try:
             context = browser.new_context()
             leaks: list[str] = []
+            allowed = ("file:", "data:", "about:") + (LOOPBACK if loopback else ())
             if offline:
-                context.route(lambda url: not url.startswith(("file:", "data:", "about:")),
+                context.route(lambda url: not url.startswith(allowed),
                               lambda route: (leaks.append(route.request.url), route.abort()))
             tab = context.new_page()
             errors: list[str] = []
