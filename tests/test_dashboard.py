@@ -91,7 +91,7 @@ def dashboard_for():
 # ------------------------------------------------------------------ served by the node
 
 def test_the_node_serves_the_dashboard_and_prints_its_url_above_the_json_rpc_line():
-    node = NodeProcess("--in-memory", "--port", "0")
+    node = NodeProcess("--in-memory", "--port", "0", "--allow-origin", "https://app.example")
     try:
         lines = node.read_banner()
         fields = parse_banner(lines)["fields"]
@@ -110,9 +110,11 @@ def test_the_node_serves_the_dashboard_and_prints_its_url_above_the_json_rpc_lin
         add_data = next(e for e in events.values() if e["name"] == "AddData")
         assert add_data["signature"] == "AddData(int64[],uint64,uint256,address,uint256)"
         assert add_data["contracts"] == ["CollaborativeTrainer64"]
-        # JSON-RPC at the root is unchanged, and the page's own origin may call it.
-        status, body = post(base, b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}', Origin=base)
+        # JSON-RPC at the root is unchanged, and the page's own origin may call it, whatever --allow-origin.
+        chain_id = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}'
+        status, body = post(base, chain_id, Origin=base)
         assert (status, json.loads(body)["result"]) == (200, "0x7a69")
+        assert post(base, chain_id, Origin="https://other.example")[0] == 403
     finally:
         node.stop()
         node.kill()
