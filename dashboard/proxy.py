@@ -5,7 +5,7 @@ is what a foreign page could send without a preflight), and a node that does not
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Any, AsyncIterator
 
 import aiohttp
 import orjson
@@ -41,11 +41,17 @@ class Proxy:
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
-        self._session: aiohttp.ClientSession | None = None
+        self._session: aiohttp.ClientSession
 
     def install(self, app: web.Application) -> None:
         app.router.add_post("/rpc", self.forward)
-        app.on_cleanup.append(self._close)
+        app.cleanup_ctx.append(self._client)
+
+    async def _client(self, app: web.Application) -> AsyncIterator[None]:
+        """One client session from the app's start to its end."""
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=UPSTREAM_TIMEOUT_S))
+        yield
+        await self._session.close()
 
     async def forward(self, request: web.Request) -> web.Response:
         if request.content_type not in JSON_TYPES:
@@ -54,8 +60,6 @@ class Proxy:
         if origin is not None and origin != f"{request.scheme}://{request.host}":
             return web.Response(status=403, text=f"origin {origin} is not allowed: the proxy serves its own page only\n")
         body = await request.read()  # past the app's client_max_size: aiohttp answers 413
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=UPSTREAM_TIMEOUT_S))
         try:
             async with self._session.post(self.upstream, data=body,
                                           headers={hdrs.CONTENT_TYPE: "application/json"}) as answer:
@@ -66,10 +70,6 @@ class Proxy:
             reason = str(error) or type(error).__name__
             return web.json_response(_node_down(body, f"the node at {self.upstream} does not answer: {reason}"),
                                      status=502)
-
-    async def _close(self, app: web.Application) -> None:
-        if self._session is not None:
-            await self._session.close()
 
 
 def _node_down(body: bytes, message: str) -> Any:

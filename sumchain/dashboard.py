@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from sumchain.serve import _port, _url_host
+from sumchain.serve import port_number, url_host
 
 
 def add_parser(commands: Any) -> None:
@@ -24,7 +24,7 @@ def add_parser(commands: Any) -> None:
     )
     dashboard.add_argument("--rpc", required=True, type=_rpc_url, metavar="URL",
                            help="the node's HTTP JSON-RPC URL, e.g. http://127.0.0.1:8545 (Anvil, Hardhat)")
-    dashboard.add_argument("--port", type=_port, default=8546, help="port the dashboard listens on")
+    dashboard.add_argument("--port", type=port_number, default=8546, help="port the dashboard listens on")
     dashboard.add_argument("--host", default="127.0.0.1",
                            help="address the dashboard binds; loopback unless you mean to expose the proxy")
 
@@ -53,7 +53,7 @@ async def _serve(args: argparse.Namespace) -> int:
         await runner.cleanup()
         return 1
     port = runner.addresses[0][1]  # the real one when --port 0
-    print(f"Dashboard:         http://{_url_host(args.host)}:{port}/dashboard/\n"
+    print(f"Dashboard:         http://{url_host(args.host)}:{port}/dashboard/\n"
           f"JSON-RPC:          {args.rpc} (through the dashboard's /dashboard/rpc proxy)", flush=True)
     await stopping.wait()
     await runner.cleanup()

@@ -36,7 +36,7 @@ def add_parser(commands: Any) -> None:
     )
     node.add_argument("--host", default="127.0.0.1",
                       help="address the JSON-RPC server binds; loopback unless you mean to expose it")
-    node.add_argument("--port", type=_port, default=8545, help="JSON-RPC port")
+    node.add_argument("--port", type=port_number, default=8545, help="JSON-RPC port")
     storage = node.add_mutually_exclusive_group()
     storage.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="PATH",
                          help="directory of the persistent chain; created on first start, resumed after")
@@ -120,7 +120,7 @@ async def _serve(args: argparse.Namespace) -> int:
         chain.close()
         return 1
     port = runner.addresses[0][1]  # the real one when --port 0
-    print(banner(chain, miner, args, f"http://{_url_host(args.host)}:{port}"), flush=True)
+    print(banner(chain, miner, args, f"http://{url_host(args.host)}:{port}"), flush=True)
     leftovers = asyncio.create_task(asyncio.to_thread(_mine_leftover_pool, chain))
     await stopping.wait()
     print("\nstopping: finishing the current block and closing the data dir", flush=True)
@@ -139,7 +139,8 @@ def _mine_leftover_pool(chain: Chain) -> None:
         logging.getLogger("sumchain").exception("mining the transactions pooled before the last stop failed")
 
 
-def _url_host(host: str) -> str:
+def url_host(host: str) -> str:
+    """The host as a URL writes it: an IPv6 address in brackets."""
     return f"[{host}]" if ":" in host else host
 
 
@@ -172,7 +173,8 @@ def banner(chain: Chain, miner: Miner, args: argparse.Namespace, url: str) -> st
     return "\n".join(lines)
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
+    """argparse type of the --port flags."""
     value = int(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError("a port is 0-65535")

@@ -8,6 +8,7 @@ const LATEST = 10; // blocks on the front page
 const view = document.getElementById("view");
 const down = document.getElementById("down");
 let rpc;
+let nodeLabel = ""; // the node the page reads: its URL behind the proxy, else this origin
 let events = {};
 let precompiles = {};
 let poll = null;
@@ -138,7 +139,8 @@ async function transaction(hash) {
       field("hash", tx.hash),
       field("block", tx.blockNumber ? link(`block/${number(tx.blockNumber)}`, number(tx.blockNumber)) : "pending"),
       field("from", addressLink(tx.from)),
-      field("to", tx.to ? addressLink(tx.to) : `(contract creation${receipt?.contractAddress ? ": " : ""}`, receipt?.contractAddress ? addressLink(receipt.contractAddress) : "", tx.to ? "" : ")"),
+      field("to", tx.to ? addressLink(tx.to)
+        : receipt?.contractAddress ? ["(contract creation: ", addressLink(receipt.contractAddress), ")"] : "(contract creation)"),
       field("value", ether(number(tx.value))),
       field("status", receipt ? (number(receipt.status) === 1n ? "success" : "failed") : "pending"),
       field("gas used", receipt ? number(receipt.gasUsed).toLocaleString("en") : "—"),
@@ -191,7 +193,7 @@ function onHealth(up) {
   const wasDown = !down.hidden;
   down.hidden = up;
   if (!up) {
-    down.textContent = `The node at ${rpc.label} does not answer; retrying every ${POLL_MS / 1000} s.`;
+    down.textContent = `The node at ${nodeLabel} does not answer; retrying every ${POLL_MS / 1000} s.`;
     setTimeout(probe, POLL_MS);
   } else if (wasDown) {
     render(); // the page as it is now, polling again
@@ -211,9 +213,10 @@ async function start() {
   const [config, eventTable, precompileTable] = await Promise.all([get("api/config"), get("api/events"), get("api/precompiles")]);
   events = eventTable;
   precompiles = precompileTable;
-  rpc = new Rpc(new URL(config.rpc, location.href).href, onHealth);
-  rpc.label = config.upstream ?? new URL(config.rpc, location.href).origin;
-  document.getElementById("node").textContent = `JSON-RPC: ${rpc.label}`;
+  const url = new URL(config.rpc, location.href);
+  rpc = new Rpc(url.href, onHealth);
+  nodeLabel = config.upstream ?? url.origin;
+  document.getElementById("node").textContent = `JSON-RPC: ${nodeLabel}`;
   document.getElementById("search").addEventListener("submit", search);
   window.addEventListener("hashchange", render);
   render();

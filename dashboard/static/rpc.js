@@ -21,16 +21,25 @@ export class Rpc {
 
   async call(method, params = []) {
     const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params });
-    let answer;
+    let response;
     try {
-      const response = await fetch(this.url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
-      answer = await response.json();
-      if (response.status === 502) throw new NodeDown(answer.error ? answer.error.message : "the node does not answer");
+      response = await fetch(this.url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
     } catch (error) {
       this.health(false);
-      throw error instanceof NodeDown ? error : new NodeDown(`the node does not answer (${error.message})`);
+      throw new NodeDown(`the node does not answer (${error.message})`);
+    }
+    const text = await response.text();
+    if (response.status === 502) { // the proxy's word that the node behind it does not answer
+      this.health(false);
+      throw new NodeDown(text);
     }
     this.health(true);
+    let answer;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      throw new RpcError(null, `the node answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+    }
     if (answer.error) throw new RpcError(answer.error.code, answer.error.message, answer.error.data);
     return answer.result;
   }
