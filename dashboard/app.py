@@ -1,5 +1,5 @@
 """The dashboard's aiohttp sub-application: the page and its static files, the JSON the page
-needs from Python (event signatures, precompile names, where to send JSON-RPC), and, when it
+needs from Python (event signatures, function selectors, precompile names, where to send JSON-RPC), and, when it
 fronts another node, the /rpc proxy. Mounted at /dashboard/ by the node (rpc/server.py) and by
 ``sumchain dashboard``."""
 from __future__ import annotations
@@ -25,6 +25,7 @@ def dashboard_app(upstream: str | None = None, max_request_bytes: int = MAX_REQU
     app.router.add_get("/", _index)
     app.router.add_get("/api/config", lambda request: web.json_response(config))
     app.router.add_get("/api/events", lambda request: web.json_response(catalog.events()))
+    app.router.add_get("/api/functions", lambda request: web.json_response(catalog.functions()))
     app.router.add_get("/api/precompiles", lambda request: web.json_response(catalog.precompiles()))
     app.router.add_static("/static/", STATIC)
     if upstream:

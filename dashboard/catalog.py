@@ -1,5 +1,6 @@
-"""What the page cannot work out in the browser without Python: the events of the contracts in
-contracts/build/ keyed by their topic hash, and the names of the ML precompiles by address."""
+"""What the page cannot work out in the browser without Python (it has no keccak): the events of
+the contracts in contracts/build/ keyed by their topic hash, their functions' selectors, and the
+names of the ML precompiles by address."""
 from __future__ import annotations
 
 import json
@@ -30,6 +31,20 @@ def events() -> dict[str, dict[str, Any]]:
                            for item in entry["inputs"]],
             })
             known["contracts"].append(path.stem)
+    return found
+
+
+@cache
+def functions() -> dict[str, dict[str, Any]]:
+    """signature ("name(types)") -> {selector, outputs}: what the page needs to call a view."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(BUILD.glob("*.json")):
+        for entry in json.loads(path.read_text())["abi"]:
+            if entry.get("type") != "function":
+                continue
+            signature = f"{entry['name']}({','.join(item['type'] for item in entry['inputs'])})"
+            found.setdefault(signature, {"selector": "0x" + keccak(text=signature)[:4].hex(),
+                                         "outputs": [item["type"] for item in entry["outputs"]]})
     return found
 
 

@@ -1,6 +1,6 @@
 """The web dashboard (dashboard/, docs/dashboard.md): served by the node at /dashboard/ and by
 ``sumchain dashboard --rpc URL`` through its proxy, and its explorer driven in a real headless
-Chromium. SUMCHAIN_SCREENSHOTS=1 also writes the README's screenshot, docs/dashboard-explorer.png."""
+Chromium. SUMCHAIN_SCREENSHOTS=1 also writes the screenshots the docs show, docs/dashboard-*.png."""
 from __future__ import annotations
 
 import json
@@ -24,6 +24,7 @@ from tests.test_cli import NodeProcess, parse_banner
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "dashboard-explorer.png"
+MODELS_SCREENSHOT = ROOT / "docs" / "dashboard-models.png"
 ACCOUNT_0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 ACCOUNT_1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 WAIT_MS = 30_000  # for a page to show what the node has
@@ -202,13 +203,19 @@ def test_explorer_shows_a_block_its_transaction_and_an_account(node):
         tab.get_by_text('"not a thing" is not a block number').wait_for(timeout=WAIT_MS)
 
 
-def test_trace_of_an_add_data_names_the_precompile_and_decodes_the_event(node):
+@pytest.fixture(scope="module")
+def contributed(node):
+    """A small dense perceptron (Points: no deposit) and one sample added to it: (trainer, sample, Added)."""
     conn = Connection(RpcClient(node), Sender(ACCOUNT_0))
     model = parse_model({"type": "dense perceptron", "classifications": ["neg", "pos"],
                          "weights": [1.0, -1.0, 0.5], "intercept": 0})
     trainer = Trainer.load(conn, deploy(conn, model, "dashboard test", "a small model").trainer)
     sample = normalize([1, 0, 0])
-    added = trainer.add_data(sample, trainer.predict(sample))
+    return trainer, sample, trainer.add_data(sample, trainer.predict(sample))
+
+
+def test_trace_of_an_add_data_names_the_precompile_and_decodes_the_event(node, contributed):
+    trainer, sample, added = contributed
     with page(loopback=True) as tab:
         tab.set_viewport_size({"width": 1200, "height": 900})
         tab.goto(f"{node}/dashboard/#/tx/{added.tx.tx_hash}")
@@ -244,3 +251,31 @@ def test_a_banner_shows_while_the_node_is_down_and_goes_when_it_is_back():
             tab.wait_for_selector("tr.block-row", timeout=WAIT_MS)
     finally:
         node.kill()
+
+
+def test_model_list_finds_the_deployed_models_on_the_chain(node, contributed):
+    conn = Connection(RpcClient(node), Sender(ACCOUNT_0))
+    naive_bayes = parse_model({"type": "naive bayes", "classifications": ["A", "B", "C"], "classCounts": [1, 1, 1],
+                               "featureCounts": [[[0, 1]], [[1, 1]], [[2, 1]]], "totalNumFeatures": 3,
+                               "smoothingFactor": 1})
+    second = deploy(conn, naive_bayes, "second model").trainer
+    with page(loopback=True) as tab:
+        tab.goto(f"{node}/dashboard/#/models")
+        tab.wait_for_selector("tr.model-row", timeout=WAIT_MS)
+        rows = [row.split("\t") for row in tab.locator("tr.model-row").all_inner_texts()]
+        assert ["dashboard test", "dense perceptron", "points", "neg, pos", "1", "0 ETH"] in rows, rows
+        assert ["second model", "naive bayes", "points", "A, B, C", "0", "0 ETH"] in rows, rows
+        first = tab.get_by_role("link", name="dashboard test")
+        assert first.get_attribute("href") == f"#/model/{contributed[0].address.lower()}"
+        if os.environ.get("SUMCHAIN_SCREENSHOTS") == "1":
+            tab.set_viewport_size({"width": 1200, "height": 500})
+            tab.screenshot(path=str(MODELS_SCREENSHOT))
+        # A model by its address, and an address that is not one.
+        tab.fill("#add-model input", second)
+        tab.press("#add-model input", "Enter")
+        tab.wait_for_selector("#model", timeout=WAIT_MS)
+        assert tab.locator("h1").inner_text() == "second model"
+        tab.goto(f"{node}/dashboard/#/model/{ACCOUNT_1}")
+        tab.get_by_text(f"{ACCOUNT_1} is not a CollaborativeTrainer64").wait_for(timeout=WAIT_MS)
+        tab.goto(f"{node}/dashboard/#/model/0x1234")
+        tab.get_by_text("0x1234 is not an address").wait_for(timeout=WAIT_MS)

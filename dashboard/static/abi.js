@@ -1,6 +1,6 @@
-// Decoding a log with the event signatures the dashboard serves (/dashboard/api/events, from
-// contracts/build/): topic 0 picks the event, indexed values come from the topics, the rest
-// from the ABI-encoded data.
+// The ABI encoding the page needs: decoding a log with the event signatures the dashboard serves
+// (/dashboard/api/events, from contracts/build/: topic 0 picks the event, indexed values come from
+// the topics, the rest from the data), and encoding a view's call and decoding its answer.
 
 const WORD = 64; // hex digits in 32 bytes
 
@@ -37,24 +37,50 @@ function dynamicValue(type, hex, offsetWords) {
   return new TextDecoder().decode(raw);
 }
 
+// The values of ABI-encoded `hex` (no 0x) laid out as `types`, heads then tails.
+export function decodeValues(types, hex) {
+  return types.map((type, index) => (isDynamic(type)
+    ? dynamicValue(type, hex, Number(BigInt("0x" + word(hex, index))) / 32)
+    : staticValue(type, word(hex, index))));
+}
+
+function encodeWord(type, value) {
+  if (type === "address") return String(value).slice(2).toLowerCase().padStart(WORD, "0");
+  let number = BigInt(value);
+  if (number < 0n) number += 1n << 256n;
+  return number.toString(16).padStart(WORD, "0");
+}
+
+// Calldata of a call to `selector` with `values` of `types` (static integers and addresses, and
+// arrays of them).
+export function encodeCall(selector, types, values) {
+  const heads = [];
+  const tails = [];
+  let tailWords = types.length;
+  types.forEach((type, index) => {
+    if (type.endsWith("[]")) {
+      const items = values[index];
+      heads.push(encodeWord("uint256", tailWords * 32));
+      tails.push(encodeWord("uint256", items.length), ...items.map((item) => encodeWord(type.slice(0, -2), item)));
+      tailWords += 1 + items.length;
+    } else {
+      heads.push(encodeWord(type, values[index]));
+    }
+  });
+  return selector + heads.join("") + tails.join("");
+}
+
 // {name, signature, args: [{name, type, indexed, value}]}, or null for an unknown event.
 export function decodeLog(log, events) {
   const event = events[log.topics[0]];
   if (!event) return null;
-  const data = log.data.slice(2);
+  const plain = decodeValues(event.inputs.filter((input) => !input.indexed).map((input) => input.type), log.data.slice(2));
   let topic = 1;
-  let head = 0;
+  let next = 0;
   const args = event.inputs.map((input) => {
-    let value;
-    if (input.indexed) {
-      const hexWord = log.topics[topic++].slice(2);
-      value = isDynamic(input.type) ? "0x" + hexWord : staticValue(input.type, hexWord); // dynamic: its hash
-    } else if (isDynamic(input.type)) {
-      value = dynamicValue(input.type, data, Number(BigInt("0x" + word(data, head++))) / 32);
-    } else {
-      value = staticValue(input.type, word(data, head++));
-    }
-    return { ...input, value };
+    if (!input.indexed) return { ...input, value: plain[next++] };
+    const hexWord = log.topics[topic++].slice(2);
+    return { ...input, value: isDynamic(input.type) ? "0x" + hexWord : staticValue(input.type, hexWord) }; // dynamic: its hash
   });
   return { name: event.name, signature: event.signature, contracts: event.contracts, args };
 }

@@ -1,6 +1,7 @@
 // The dashboard's single-page app: hash routes (#/, #/block/N, #/tx/HASH, #/address/ADDR), each
 // a view drawn from JSON-RPC answers; the node's health shown as a banner.
 import { decodeLog, show } from "./abi.js";
+import { Models } from "./models.js";
 import { NodeDown, Rpc } from "./rpc.js";
 
 const POLL_MS = 2000;
@@ -11,6 +12,7 @@ let rpc;
 let nodeLabel = ""; // the node the page reads: its URL behind the proxy, else this origin
 let events = {};
 let precompiles = {};
+let models;
 let poll = null;
 let generation = 0; // of the latest render: an older one still in flight draws nothing
 
@@ -152,12 +154,60 @@ async function transaction(hash) {
   return parts;
 }
 
+function addModelForm() {
+  const form = h("form", { id: "add-model" },
+    h("input", { name: "address", placeholder: "0x… a CollaborativeTrainer64's address", "aria-label": "model address" }), " ",
+    h("button", { type: "submit" }, "Open model"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    location.hash = `#/model/${form.address.value.trim()}`;
+  });
+  return form;
+}
+
+async function modelList() {
+  const addresses = await models.discover();
+  const summaries = await Promise.all(addresses.map((address) => models.summary(address)));
+  return [
+    h("h1", {}, "Models"),
+    h("p", { class: "muted" }, "Found on the chain itself: the trainers named as new owners in their parts' OwnershipTransferred logs."),
+    summaries.length === 0 ? h("p", {}, "No models on this chain yet: `sumchain model deploy` adds one.")
+      : table(["name", "model type", "incentive", "classes", "contributions", "current deposit"], summaries.map((model) => h("tr", { class: "model-row" },
+        h("td", {}, link(`model/${model.address}`, model.name)),
+        h("td", {}, model.type),
+        h("td", {}, model.incentive),
+        h("td", {}, model.classes.join(", ")),
+        h("td", {}, model.contributions),
+        h("td", {}, ether(model.deposit))))),
+    h("h2", {}, "A model by its address"),
+    addModelForm(),
+  ];
+}
+
+async function model(address) {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return [h("p", { class: "error" }, `${address} is not an address (0x and 40 hex digits).`), addModelForm()];
+  const found = await models.summary(address);
+  return [
+    h("h1", {}, found.name),
+    h("p", {}, found.description),
+    h("table", { id: "model" },
+      field("trainer", addressLink(found.address)),
+      field("model type", found.type),
+      field("incentive", found.incentive),
+      field("classes", found.classes.join(", ")),
+      field("contributions", found.contributions),
+      field("current deposit", ether(found.deposit))),
+  ];
+}
+
 // ------------------------------------------------------------------ routing
 const ROUTES = [
   [/^$/, () => latestBlocks(), true],
   [/^block\/(.+)$/, (id) => block(id), false],
   [/^tx\/(.+)$/, (hash) => transaction(hash), false],
   [/^address\/(.+)$/, (address) => account(address), false],
+  [/^models$/, () => modelList(), false],
+  [/^model\/(.+)$/, (address) => model(address), false],
 ];
 
 async function render() {
@@ -210,11 +260,13 @@ async function probe() {
 
 async function start() {
   const get = async (path) => (await fetch(path)).json();
-  const [config, eventTable, precompileTable] = await Promise.all([get("api/config"), get("api/events"), get("api/precompiles")]);
+  const [config, eventTable, precompileTable, functions] = await Promise.all(
+    ["api/config", "api/events", "api/precompiles", "api/functions"].map(get));
   events = eventTable;
   precompiles = precompileTable;
   const url = new URL(config.rpc, location.href);
   rpc = new Rpc(url.href, onHealth);
+  models = new Models(rpc, functions, events);
   nodeLabel = config.upstream ?? url.origin;
   document.getElementById("node").textContent = `JSON-RPC: ${nodeLabel}`;
   document.getElementById("search").addEventListener("submit", search);
