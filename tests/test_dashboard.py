@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from bench.harness import stop, sumchain_node
+from bench.harness import anvil_binary, anvil_node, stop, sumchain_node
 from contracts.bindings import Connection, Trainer, deploy, normalize, parse_model
 from contracts.bindings.contract import Sender
 from contracts.bindings.rpc import RpcClient
@@ -174,6 +174,21 @@ def test_dashboard_help_names_its_flags(capsys):
         cli.main(["dashboard", "--help"])
     text = capsys.readouterr().out
     assert all(flag in text for flag in ("--rpc", "--port", "--host", "8546", "127.0.0.1"))
+
+
+@pytest.mark.skipif(anvil_binary() is None,
+                    reason="anvil is not installed (make test installs it in tests/anvil; or SUMCHAIN_ANVIL=PATH)")
+def test_dashboard_command_shows_an_anvil_chain_in_the_browser(dashboard_for):
+    with anvil_node(anvil_binary()) as anvil:
+        tx_hash = send_ether(anvil)
+        dashboard = dashboard_for(anvil)
+        with page(loopback=True) as tab:
+            tab.goto(dashboard.url)
+            tab.locator("tr.block-row").get_by_role("link", name="1", exact=True).wait_for(timeout=WAIT_MS)
+            assert tab.locator("#node").inner_text() == f"JSON-RPC: {anvil}"
+            tab.goto(f"{dashboard.url}#/tx/{tx_hash}")
+            tab.wait_for_selector("#calls .frame", timeout=WAIT_MS)  # Anvil's own callTracer
+            assert "success" in tab.locator("#transaction").inner_text()
 
 
 # ------------------------------------------------------------------ the explorer in Chromium
