@@ -5,6 +5,7 @@ fronts another node, the /rpc proxy. Mounted at /dashboard/ by the node (rpc/ser
 from __future__ import annotations
 
 import pathlib
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
@@ -23,10 +24,9 @@ def dashboard_app(upstream: str | None = None, max_request_bytes: int = MAX_REQU
     # Relative to the page (/dashboard/): the node's JSON-RPC is its root, the proxy is beside it.
     config = {"rpc": "rpc" if upstream else "../", "upstream": upstream}
     app.router.add_get("/", _index)
-    app.router.add_get("/api/config", lambda request: web.json_response(config))
-    app.router.add_get("/api/events", lambda request: web.json_response(catalog.events()))
-    app.router.add_get("/api/functions", lambda request: web.json_response(catalog.functions()))
-    app.router.add_get("/api/precompiles", lambda request: web.json_response(catalog.precompiles()))
+    for name, payload in (("config", config), ("events", catalog.events()), ("functions", catalog.functions()),
+                          ("precompiles", catalog.precompiles())):
+        app.router.add_get(f"/api/{name}", _json_route(payload))
     app.router.add_static("/static/", STATIC)
     if upstream:
         Proxy(upstream).install(app)
@@ -41,6 +41,12 @@ def mount(parent: web.Application, app: web.Application) -> None:
 
 async def _to_slash(request: web.Request) -> web.Response:
     raise web.HTTPFound(PREFIX + "/")
+
+
+def _json_route(payload: Any) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response(payload)
+    return handler
 
 
 async def _index(request: web.Request) -> web.FileResponse:

@@ -17,6 +17,7 @@ NODE_DOWN = -32000
 
 
 def is_loopback(host: str) -> bool:
+    """Whether a host name or address (IPv6 bracketed or not) is this machine's loopback."""
     if host == "localhost":
         return True
     try:

@@ -169,6 +169,16 @@ def test_dashboard_command_refuses_a_bad_url_in_one_line(capsys, url):
     assert error.startswith("sumchain dashboard: error: argument --rpc:") and "Traceback" not in error
 
 
+def test_dashboard_command_on_a_busy_port_exits_1_in_one_line(capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli.main(["dashboard", "--rpc", "http://127.0.0.1:8545", "--port", str(port)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"sumchain: cannot listen on 127.0.0.1:{port}: ") and error.count("\n") == 1
+
+
 def test_dashboard_help_names_its_flags(capsys):
     with pytest.raises(SystemExit):
         cli.main(["dashboard", "--help"])
