@@ -223,6 +223,11 @@ def test_explorer_shows_a_block_its_transaction_and_an_account(node):
         tab.wait_for_selector("#account", timeout=WAIT_MS)
         account = tab.locator("#account").inner_text()
         assert "none (an externally owned account)" in account and "ETH" in account
+        tab.fill("#search input", tx_hash)  # the search box takes a hash, a block by its hash too
+        tab.press("#search input", "Enter")
+        tab.wait_for_selector("#transaction", timeout=WAIT_MS)
+        tab.goto(f"{node}/dashboard/#/block/{receipt['blockHash']}")
+        tab.get_by_role("heading", name=f"Block {number}").wait_for(timeout=WAIT_MS)
         tab.fill("#search input", "not a thing")
         tab.press("#search input", "Enter")
         tab.get_by_text('"not a thing" is not a block number').wait_for(timeout=WAIT_MS)
