@@ -4,35 +4,24 @@ is what a foreign page could send without a preflight), and a node that does not
 502 with a JSON-RPC error the page can show."""
 from __future__ import annotations
 
-import ipaddress
 from typing import Any, AsyncIterator
 
 import aiohttp
 import orjson
 from aiohttp import hdrs, web
 
+from rpc.hosts import host_name, is_loopback
+
 JSON_TYPES = ("application/json", "application/json-rpc", "application/jsonrequest")
 UPSTREAM_TIMEOUT_S = 60  # a long debug_traceTransaction on the other node may take this long
 NODE_DOWN = -32000
-
-
-def is_loopback(host: str) -> bool:
-    """Whether a host name or address (IPv6 bracketed or not) is this machine's loopback."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @web.middleware
 async def loopback_host(request: web.Request, handler: Any) -> web.StreamResponse:
     """On a loopback address only loopback Host names: another is a page's domain rebound to
     127.0.0.1, which must not reach the proxy."""
-    host = request.host
-    name = host[1:].partition("]")[0] if host.startswith("[") else host.partition(":")[0]
-    if not is_loopback(name.lower()):
+    if not is_loopback(host_name(request.host).lower()):
         return web.Response(status=403, text="invalid host specified\n")
     return await handler(request)
 

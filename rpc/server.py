@@ -17,7 +17,6 @@ browsers").
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import secrets
@@ -36,6 +35,7 @@ from .errors import (
     INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, LIMIT_EXCEEDED, METHOD_NOT_FOUND, PARSE_ERROR, RpcError,
     from_chain_error,
 )
+from .hosts import host_name, is_loopback
 from .methods import Api, Limits
 
 log = logging.getLogger("sumchain.rpc")
@@ -49,22 +49,6 @@ HEAVY_METHODS = frozenset({
     "debug_traceTransaction", "debug_traceCall", "evm_mine", "anvil_mine", "hardhat_mine",
 })
 JSON_CONTENT_TYPES = ("application/json", "application/json-rpc", "application/jsonrequest")  # geth's
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def host_name(host_header: str) -> str:
-    """The name in a Host header, without its port: "[::1]:8545" -> "::1"."""
-    if host_header.startswith("["):
-        return host_header[1:].partition("]")[0]
-    return host_header.rpartition(":")[0] if ":" in host_header else host_header
 
 
 class RpcServer:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from sumchain.serve import port_number, url_host
+from sumchain.serve import port_number, stop_requested, url_host
 
 
 def add_parser(commands: Any) -> None:
@@ -35,12 +34,10 @@ def run(args: argparse.Namespace) -> int:
 
 async def _serve(args: argparse.Namespace) -> int:
     from dashboard.app import dashboard_app, mount
-    from dashboard.proxy import is_loopback, loopback_host
+    from dashboard.proxy import loopback_host
+    from rpc.hosts import is_loopback
 
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
+    stopping = stop_requested()
     root = web.Application(middlewares=[loopback_host] if is_loopback(args.host) else [])
     root.router.add_get("/", _to_dashboard)
     mount(root, dashboard_app(upstream=args.rpc))

@@ -84,13 +84,10 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from rpc.server import RpcServer, is_loopback
+    from rpc.hosts import is_loopback
+    from rpc.server import RpcServer
 
-    # Handlers first: a stop request during start-up must still close the data dir.
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
+    stopping = stop_requested()  # first: a stop request during start-up must still close the data dir
     try:
         genesis = load_genesis(args.genesis).with_overrides(
             chain_id=args.chain_id, account_count=args.accounts, mnemonic=args.mnemonic,
@@ -137,6 +134,15 @@ def _mine_leftover_pool(chain: Chain) -> None:
         chain.mine_leftover_pool()
     except Exception:  # a pooled transaction that fails to mine must not end the node
         logging.getLogger("sumchain").exception("mining the transactions pooled before the last stop failed")
+
+
+def stop_requested() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM: a server's cue to close cleanly."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    return stopping
 
 
 def url_host(host: str) -> str:

@@ -141,7 +141,7 @@ def test_cors(node):
 
 
 def test_no_cors_unless_allowed(chain):
-    from rpc.server import is_loopback
+    from rpc.hosts import is_loopback
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1")
