@@ -124,22 +124,14 @@ def _simulate(args: argparse.Namespace) -> int:
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with _node(args.rpc) as url, tqdm(total=len(dataset.y_train) - int(len(dataset.y_train) * args.init_portion),
-                                      unit=" samples", desc="simulating", file=sys.stderr, mininterval=1) as bar:
+                                      unit=" samples", desc="simulating", file=sys.stderr, mininterval=1,
+                                      miniters=0) as bar:
         started = time.monotonic()
 
-        shown = [started]
-
         def progress(day: float, samples: int, transactions: int) -> None:
-            now = time.monotonic()
-            bar.set_postfix_str(f"day {day:.1f}, {transactions:,} tx, {transactions / max(now - started, 1e-9):.1f} tx/s",
-                                refresh=False)
-            if samples != bar.n:
-                bar.update(samples - bar.n)
-            elif now - shown[0] >= 1:  # the claims after the data, a market's reward phase: transactions go on
-                bar.refresh()
-            else:
-                return
-            shown[0] = now
+            rate = transactions / max(time.monotonic() - started, 1e-9)
+            bar.set_postfix_str(f"day {day:.1f}, {transactions:,} tx, {rate:.1f} tx/s", refresh=False)
+            bar.update(samples - bar.n)  # miniters=0: redrawn every mininterval, even with no new sample
 
         if args.incentive == PREDICTION_MARKET:
             simulation = MarketSimulation(url, dataset, specs, settings, args.seed, progress, bounty=args.bounty,
