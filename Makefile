@@ -10,7 +10,12 @@ ARGS ?=
 
 .PHONY: install browser run test bench peers contracts clean
 
-install: $(VENV)/.installed node_modules/.installed browser
+install: $(VENV)/.installed node_modules/.installed dashboard/static/build/vendor.js browser
+
+# The dashboard's npm packages (ethers, Chart.js), bundled for the browser: the page loads nothing
+# from the internet.
+dashboard/static/build/vendor.js: dashboard/web/vendor.js node_modules/.installed
+	node_modules/.bin/esbuild $< --bundle --format=esm --minify --log-level=warning --outfile=$@
 
 # A real browser for the tests that open pages: Debian's chromium, installed where it is missing
 # and we are root (as CI is); otherwise those tests skip, saying how to install it.
@@ -66,4 +71,4 @@ bench/peers/node_modules/.installed: bench/peers/package.json bench/peers/packag
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules tests/hardhat/node_modules tests/anvil/node_modules bench/peers/node_modules .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules dashboard/static/build tests/hardhat/node_modules tests/anvil/node_modules bench/peers/node_modules .pytest_cache .hypothesis

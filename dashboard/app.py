@@ -1,6 +1,6 @@
 """The dashboard's aiohttp sub-application: the page and its static files, the JSON the page
-needs from Python (event signatures, function selectors, precompile names, where to send JSON-RPC), and, when it
-fronts another node, the /rpc proxy. Mounted at /dashboard/ by the node (rpc/server.py) and by
+needs from the project (the contracts' ABIs and creation code, the precompiles' names, where to send
+JSON-RPC), and, when it fronts another node, the /rpc proxy. Mounted at /dashboard/ by the node (rpc/server.py) and by
 ``sumchain dashboard``."""
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ def dashboard_app(upstream: str | None = None, max_request_bytes: int = MAX_REQU
     # Relative to the page (/dashboard/): the node's JSON-RPC is its root, the proxy is beside it.
     config = {"rpc": "rpc" if upstream else "../", "upstream": upstream}
     app.router.add_get("/", _index)
-    for name, payload in (("config", config), ("events", catalog.events()), ("functions", catalog.functions()),
-                          ("precompiles", catalog.precompiles())):
+    for name, payload in (("config", config), ("abis", catalog.abis()), ("precompiles", catalog.precompiles())):
         app.router.add_get(f"/api/{name}", _json_route(payload))
+    app.router.add_get("/api/bytecode/{name}", _bytecode)
     app.router.add_static("/static/", STATIC)
     if upstream:
         Proxy(upstream).install(app)
@@ -47,6 +47,13 @@ def _json_route(payload: Any) -> Callable[[web.Request], Awaitable[web.Response]
     async def handler(request: web.Request) -> web.Response:
         return web.json_response(payload)
     return handler
+
+
+async def _bytecode(request: web.Request) -> web.Response:
+    code = catalog.bytecode(request.match_info["name"])
+    if code is None:
+        raise web.HTTPNotFound(text=f"no deployable contract {request.match_info['name']!r} in contracts/build")
+    return web.json_response({"bytecode": code})
 
 
 async def _index(request: web.Request) -> web.FileResponse:

@@ -1,91 +1,78 @@
-// The ABI encoding the page needs: decoding a log with the event signatures the dashboard serves
-// (/dashboard/api/events, from contracts/build/: topic 0 picks the event, indexed values come from
-// the topics, the rest from the data), and encoding a view's call and decoding its answer.
+// ABI encoding and decoding with ethers, over the ABIs of every contract in contracts/build/
+// (/dashboard/api/abis): calls by signature ("name(types)"), logs by topic, reverts by selector.
+import { ethers } from "./build/vendor.js";
 
-const WORD = 64; // hex digits in 32 bytes
+export { ethers };
 
-function word(hex, index) {
-  const start = index * WORD;
-  if (start + WORD > hex.length) throw new Error("the log data is shorter than its event says");
-  return hex.slice(start, start + WORD);
-}
-
-function staticValue(type, hexWord) {
-  const unsigned = BigInt("0x" + hexWord);
-  if (type === "address") return "0x" + hexWord.slice(24);
-  if (type === "bool") return unsigned !== 0n;
-  if (type.startsWith("uint")) return unsigned;
-  if (type.startsWith("int")) return unsigned >= 1n << 255n ? unsigned - (1n << 256n) : unsigned;
-  if (type.startsWith("bytes")) return "0x" + hexWord.slice(0, 2 * Number(type.slice(5)));
-  throw new Error(`cannot decode a ${type}`);
-}
-
-function isDynamic(type) {
-  return type === "string" || type === "bytes" || type.endsWith("[]");
-}
-
-function dynamicValue(type, hex, offsetWords) {
-  const length = Number(BigInt("0x" + word(hex, offsetWords)));
-  if (type.endsWith("[]")) {
-    const inner = type.slice(0, -2);
-    if (isDynamic(inner)) throw new Error(`cannot decode a ${type}`);
-    return Array.from({ length }, (_, i) => staticValue(inner, word(hex, offsetWords + 1 + i)));
-  }
-  const bytes = hex.slice((offsetWords + 1) * WORD, (offsetWords + 1) * WORD + 2 * length);
-  if (type === "bytes") return "0x" + bytes;
-  const raw = new Uint8Array(bytes.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
-  return new TextDecoder().decode(raw);
-}
-
-// The values of ABI-encoded `hex` (no 0x) laid out as `types`, heads then tails.
-export function decodeValues(types, hex) {
-  return types.map((type, index) => (isDynamic(type)
-    ? dynamicValue(type, hex, Number(BigInt("0x" + word(hex, index))) / 32)
-    : staticValue(type, word(hex, index))));
-}
-
-function encodeWord(type, value) {
-  if (type === "address") return String(value).slice(2).toLowerCase().padStart(WORD, "0");
-  let number = BigInt(value);
-  if (number < 0n) number += 1n << 256n;
-  return number.toString(16).padStart(WORD, "0");
-}
-
-// Calldata of a call to `selector` with `values` of `types` (static integers and addresses, and
-// arrays of them).
-export function encodeCall(selector, types, values) {
-  const heads = [];
-  const tails = [];
-  let tailWords = types.length;
-  types.forEach((type, index) => {
-    if (type.endsWith("[]")) {
-      const items = values[index];
-      heads.push(encodeWord("uint256", tailWords * 32));
-      tails.push(encodeWord("uint256", items.length), ...items.map((item) => encodeWord(type.slice(0, -2), item)));
-      tailWords += 1 + items.length;
-    } else {
-      heads.push(encodeWord(type, values[index]));
+export class Abis {
+  constructor(table) {
+    this.contracts = Object.fromEntries(Object.entries(table).map(([name, abi]) => [name, new ethers.Interface(abi)]));
+    const fragments = new Map(); // "function name(types)" -> fragment: the first contract's of a shared signature
+    this.declaredBy = {}; // event topic -> the contracts that declare it
+    for (const [name, contract] of Object.entries(this.contracts)) {
+      const add = (kind, fragment) => {
+        const key = `${kind} ${fragment.format("sighash")}`;
+        if (!fragments.has(key)) fragments.set(key, fragment);
+      };
+      contract.forEachFunction((fragment) => add("function", fragment));
+      contract.forEachError((fragment) => add("error", fragment));
+      contract.forEachEvent((fragment) => {
+        add("event", fragment);
+        (this.declaredBy[fragment.topicHash] ??= []).push(name);
+      });
     }
-  });
-  return selector + heads.join("") + tails.join("");
+    this.all = new ethers.Interface([...fragments.values()]);
+  }
+
+  // The Interface of one contract of contracts/build/ by its name.
+  contract(name) {
+    const found = this.contracts[name];
+    if (!found) throw new Error(`no contract ${name} in contracts/build`);
+    return found;
+  }
+
+  encode(signature, args = []) {
+    return this.all.encodeFunctionData(signature, args);
+  }
+
+  decode(signature, data) {
+    return this.all.decodeFunctionResult(signature, data);
+  }
+
+  topic(signature) {
+    return this.all.getEvent(signature).topicHash;
+  }
+
+  // {name, signature, contracts, args: [{name, type, indexed, value}]}, or null for an unknown event.
+  decodeLog(log) {
+    const parsed = this.all.parseLog(log);
+    if (!parsed) return null;
+    const { fragment } = parsed;
+    return {
+      name: fragment.name, signature: fragment.format("sighash"), contracts: this.declaredBy[parsed.topic],
+      args: fragment.inputs.map((input, i) => ({ name: input.name, type: input.type, indexed: input.indexed, value: parsed.args[i] })),
+    };
+  }
+
+  // What revert data says: an Error(string)'s reason, a Panic's code, a custom error with its
+  // arguments; null when there is none.
+  revertReason(data) {
+    if (!data || data === "0x") return null;
+    let parsed = null;
+    try {
+      parsed = this.all.parseError(data);
+    } catch {
+      // data no contract here declares
+    }
+    if (!parsed) return `unknown error ${data.slice(0, 10)}`;
+    if (parsed.signature === "Error(string)") return parsed.args[0];
+    if (parsed.signature === "Panic(uint256)") return `panic 0x${parsed.args[0].toString(16)}`;
+    return `${parsed.name}(${parsed.args.map(show).join(", ")})`;
+  }
 }
 
-// {name, signature, args: [{name, type, indexed, value}]}, or null for an unknown event.
-export function decodeLog(log, events) {
-  const event = events[log.topics[0]];
-  if (!event) return null;
-  const plain = decodeValues(event.inputs.filter((input) => !input.indexed).map((input) => input.type), log.data.slice(2));
-  let topic = 1;
-  let next = 0;
-  const args = event.inputs.map((input) => {
-    if (!input.indexed) return { ...input, value: plain[next++] };
-    const hexWord = log.topics[topic++].slice(2);
-    return { ...input, value: isDynamic(input.type) ? "0x" + hexWord : staticValue(input.type, hexWord) }; // dynamic: its hash
-  });
-  return { name: event.name, signature: event.signature, contracts: event.contracts, args };
-}
-
+// A decoded value as text: integers in decimal, arrays in brackets.
 export function show(value) {
-  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`;
+  if (Array.isArray(value)) return `[${[...value].map(show).join(", ")}]`;
   return String(value);
 }

@@ -3,32 +3,30 @@
 // OwnershipTransferred logs name every trainer as a new owner; a candidate is a trainer when its
 // three getters answer and each part's owner() is the candidate. Then a model's summary, read
 // with the same views the Python bindings use (contracts/bindings/trainer.py).
-import { decodeValues, encodeCall } from "./abi.js";
 import { RpcError } from "./rpc.js";
 
 class NotATrainer extends Error {}
 
 export class Models {
-  constructor(rpc, functions, events) {
+  constructor(rpc, abis) {
     this.rpc = rpc;
-    this.functions = functions;
-    this.ownershipTopic = Object.keys(events).find((topic) => events[topic].signature === "OwnershipTransferred(address,address)");
+    this.abis = abis;
+    this.ownershipTopic = abis.topic("OwnershipTransferred(address,address)");
   }
 
   // The view `signature` of `address` with `args`; null when it reverts (a view it does not have).
   async view(address, signature, ...args) {
-    const fn = this.functions[signature];
-    const types = signature.slice(signature.indexOf("(") + 1, -1).split(",").filter(Boolean);
     let answer;
     try {
-      answer = await this.rpc.call("eth_call", [{ to: address, data: encodeCall(fn.selector, types, args) }, "latest"]);
+      answer = await this.rpc.call("eth_call", [{ to: address, data: this.abis.encode(signature, args) }, "latest"]);
     } catch (error) {
       if (error instanceof RpcError) return null;
       throw error;
     }
     if (answer === "0x") return null; // no code, or a fallback that returns nothing
     try {
-      return decodeValues(fn.outputs, answer.slice(2))[0];
+      const [value] = this.abis.decode(signature, answer);
+      return typeof value === "string" && value.startsWith("0x") && value.length === 42 ? value.toLowerCase() : value;
     } catch {
       return null; // an answer too short for the view: another contract's function
     }

@@ -1,0 +1,45 @@
+// What every page's views share: building elements (text only: nothing from the chain is HTML),
+// the formats of numbers, hashes and times, and the page's connection to the chain.
+
+// Filled once by app.js's start(): the JSON-RPC client, the contracts' ABIs, the precompiles'
+// names, the models on the chain, the wallet that signs.
+export const chain = { rpc: null, abis: null, precompiles: {}, models: null, wallet: null };
+
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (value !== false && value !== null && value !== undefined) element.setAttribute(name, value === true ? "" : value);
+  }
+  element.append(...children.flat().map((child) => (child instanceof Node ? child : String(child ?? ""))));
+  return element;
+}
+
+export const number = (hex) => BigInt(hex);
+export const link = (route, text) => h("a", { href: `#/${route}` }, text ?? route.split("/").pop());
+export const ether = (wei) => `${(Number(wei) / 1e18).toLocaleString("en", { maximumFractionDigits: 6 })} ETH`;
+export const table = (head, rows, attributes = {}) => h("table", attributes, h("tr", {}, head.map((name) => h("th", {}, name))), rows);
+export const field = (name, ...value) => h("tr", {}, h("th", {}, name), h("td", { class: "mono" }, ...value));
+export const short = (hash) => `${hash.slice(0, 10)}…${hash.slice(-6)}`;
+export const addressLink = (address) => (address ? link(`address/${address}`, address) : "—");
+export const gas = (amount) => Number(amount).toLocaleString("en");
+export const isAddress = (text) => /^0x[0-9a-fA-F]{40}$/.test(text);
+
+// A time in chain seconds as UTC, and how far it is from `now` ("in 2 h 5 min", "3 d ago").
+export const utc = (seconds) => new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+
+export function duration(seconds) {
+  let left = Math.abs(Number(seconds));
+  const parts = [];
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["min", 60], ["s", 1]]) {
+    if (left >= size || (unit === "s" && parts.length === 0)) {
+      parts.push(`${Math.floor(left / size)} ${unit}`);
+      left %= size;
+    }
+    if (parts.length === 2) break;
+  }
+  return parts.join(" ");
+}
+
+export const relative = (seconds, now) => (Number(seconds) >= Number(now)
+  ? `in ${duration(Number(seconds) - Number(now))}` : `${duration(Number(now) - Number(seconds))} ago`);

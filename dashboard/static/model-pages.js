@@ -1,0 +1,48 @@
+// The models' views: the list of the SUM models found on the chain, and one model's page.
+import { addressLink, chain, ether, field, h, isAddress, link, table } from "./dom.js";
+
+function addModelForm() {
+  const form = h("form", { id: "add-model" },
+    h("input", { name: "address", placeholder: "0x… a CollaborativeTrainer64's address", "aria-label": "model address" }), " ",
+    h("button", { type: "submit" }, "Open model"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    location.hash = `#/model/${form.address.value.trim()}`;
+  });
+  return form;
+}
+
+export async function modelList() {
+  const addresses = await chain.models.discover();
+  const summaries = await Promise.all(addresses.map((address) => chain.models.summary(address)));
+  return [
+    h("h1", {}, "Models"),
+    h("p", { class: "muted" }, "Found on the chain itself: the trainers named as new owners in their parts' OwnershipTransferred logs."),
+    summaries.length === 0 ? h("p", {}, "No models on this chain yet: `sumchain model deploy` adds one.")
+      : table(["name", "model type", "incentive", "classes", "contributions", "current deposit"], summaries.map((model) => h("tr", { class: "model-row" },
+        h("td", {}, link(`model/${model.address}`, model.name)),
+        h("td", {}, model.type),
+        h("td", {}, model.incentive),
+        h("td", {}, model.classes.join(", ")),
+        h("td", {}, model.contributions),
+        h("td", {}, ether(model.deposit))))),
+    h("h2", {}, "A model by its address"),
+    addModelForm(),
+  ];
+}
+
+export async function model(address) {
+  if (!isAddress(address)) return [h("p", { class: "error" }, `${address} is not an address (0x and 40 hex digits).`), addModelForm()];
+  const found = await chain.models.summary(address);
+  return [
+    h("h1", {}, found.name),
+    h("p", {}, found.description),
+    h("table", { id: "model" },
+      field("trainer", addressLink(found.address)),
+      field("model type", found.type),
+      field("incentive", found.incentive),
+      field("classes", found.classes.join(", ")),
+      field("contributions", found.contributions),
+      field("current deposit", ether(found.deposit))),
+  ];
+}
