@@ -2,9 +2,12 @@
 in real headless Chromium: a Stakeable64 model with short waits deployed with the Python bindings,
 then, on the page, predict, add data with its deposit from two dev accounts chosen in the picker,
 the contracts' reasons while the refund wait runs, time moved, a refund and a report; the
-encoders (MurmurHash3's constants of the original demo); and a short flow against Anvil."""
+encoders (MurmurHash3's constants of the original demo); and a short flow against Anvil.
+SUMCHAIN_SCREENSHOTS=1 also writes docs/dashboard-model.png."""
 from __future__ import annotations
 
+import os
+import pathlib
 import re
 
 import pytest
@@ -17,6 +20,7 @@ from contracts.bindings.rpc import RpcClient
 from tests.browser import page
 from tests.test_dashboard import ACCOUNT_0, ACCOUNT_1, WAIT_MS, dashboard_for, node  # noqa: F401 (fixtures)
 
+SCREENSHOT = pathlib.Path(__file__).resolve().parent.parent / "docs" / "dashboard-model.png"
 REFUND_WAIT_S = 60
 WAITS = IncentiveSettings(STAKEABLE, refund_wait_s=REFUND_WAIT_S, owner_claim_wait_s=120, any_address_claim_wait_s=180,
                           cost_weight=10**13)
@@ -115,7 +119,7 @@ def test_predict_add_refund_and_report_on_the_model_page(node, staked):  # noqa:
         # Its refund, before the wait is over: the contract's reason and when the wait ends.
         reason = row_of(tab, ACCOUNT_1).locator(".claim.refund").inner_text()
         assert reason.startswith("Refund: Not enough time has passed. (the refund wait ends at ")
-        assert f"in {REFUND_WAIT_S // 60} min" in reason or "in 59 s" in reason, reason
+        assert reason.endswith("in 1 min)"), reason
 
         choose(tab, ACCOUNT_0)
         assert row_of(tab, ACCOUNT_0).locator(".claim.refund").inner_text().startswith("Refund: Not enough time has passed.")
@@ -156,6 +160,9 @@ def test_predict_add_refund_and_report_on_the_model_page(node, staked):  # noqa:
         assert [row[0] for row in sent] == ["report", "refund", "addData", "addData", "addData"], sent
         assert sent[0][2] == "success" and re.fullmatch(r"[\d,]+", sent[0][3])
         assert sent[-1][2] == f"failed: {NOT_UNIT}"
+        if os.environ.get("SUMCHAIN_SCREENSHOTS") == "1":
+            tab.set_viewport_size({"width": 1200, "height": 900})
+            tab.screenshot(path=str(SCREENSHOT), full_page=True)
 
 
 def test_murmurhash3_encodes_text_as_the_original_demo_did(node):  # noqa: F811

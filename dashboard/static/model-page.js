@@ -53,6 +53,7 @@ class ModelPage {
     this.block = null;
     this.root = h("div", { id: "model-page" });
     this.summary = h("div");
+    this.mechanism = h("div");
     this.yours = h("div");
     this.contributions = h("div");
     this.deposit = h("span", { id: "deposit" });
@@ -62,14 +63,14 @@ class ModelPage {
   }
 
   parts() {
-    const [title, about] = MECHANISMS[this.info.incentive] ?? ["an unknown incentive mechanism", ""];
+    const [title, about] = MECHANISMS[this.info.incentive];
     this.root.replaceChildren(
       h("h1", {}, this.info.name),
       h("p", {}, this.info.description),
       this.summary,
       h("h2", {}, `Incentive mechanism: ${title}`),
       h("p", { class: "about" }, about),
-      this.mechanismTable(),
+      this.mechanism,
       h("h2", {}, "Your numbers"),
       this.yours,
       h("h2", {}, "Predict and add data"),
@@ -80,31 +81,7 @@ class ModelPage {
     return [this.root];
   }
 
-  // ------------------------------------------------------------ what does not move
-  mechanismTable() {
-    const m = this.info.mechanism;
-    const wait = (seconds) => `${duration(seconds)} (${seconds} s)`;
-    if (this.info.incentive === "prediction market") {
-      return h("table", { id: "incentive" },
-        field("incentive mechanism", addressLink(this.trainer.incentive)),
-        field("phase", m.phase),
-        field("minimum stake", ether(m.minStake)),
-        field("a greater deposit", m.allowGreaterDeposit ? "is staked whole" : "is returned beyond the minimum stake"),
-        field("reveal timeout", wait(m.revealTimeoutS)),
-        field("bounty", ether(m.totalBounty)),
-        field("earliest end", Number(m.marketEarliestEnd) ? utc(m.marketEarliestEnd) : "not opened yet"),
-        field("or after contributions", m.minNumContributions),
-        field("reveal deadline", Number(m.revealDeadline) ? utc(m.revealDeadline) : "the market has not ended"));
-    }
-    return h("table", { id: "incentive" },
-      field("incentive mechanism", addressLink(this.trainer.incentive)),
-      field("refund wait", wait(m.refundWaitS)),
-      field("owner claim wait", wait(m.ownerClaimWaitS)),
-      field("any-address claim wait", wait(m.anyAddressClaimWaitS)),
-      field("model owner", addressLink(m.modelOwner)),
-      m.costWeight === null ? [] : field("cost weight", `${m.costWeight} wei`));
-  }
-
+  // ------------------------------------------------------------ the form
   sampleForm() {
     const named = encoderNamed(this.info.encoder);
     const encoder = h("select", { id: "encoder", name: "encoder", "aria-label": "encoder" },
@@ -186,34 +163,63 @@ class ModelPage {
 
   async redraw() {
     const account = chain.wallet.account;
-    const [block, summary, yours, contributions] = await Promise.all([
+    const [block, info, yours, contributions] = await Promise.all([
       chain.rpc.call("eth_getBlockByNumber", ["latest", false]),
-      chain.models.summary(this.trainer.address),
+      this.trainer.info(),
       account ? this.trainer.yours(account, this.info.incentive) : null,
       this.trainer.contributions(),
     ]);
     const rows = await Promise.all(contributions.reverse().map((c) => this.row(c, account, Number(block.timestamp))));
+    this.info = info;
     this.account = account;
     this.block = block.number;
     this.summary.replaceChildren(h("table", { id: "model" },
       field("trainer", addressLink(this.trainer.address)),
-      field("model type", summary.type),
-      field("incentive", summary.incentive),
-      field("classes", summary.classes.join(", ")),
-      field("encoder", this.info.encoder),
-      field("contributions", summary.contributions),
-      field("current deposit", ether(summary.deposit)),
+      field("model type", info.type),
+      field("incentive", info.incentive),
+      field("classes", info.classes.join(", ")),
+      field("encoder", info.encoder),
+      field("contributions", info.contributions),
+      field("current deposit", ether(info.deposit)),
       field("chain time", utc(block.timestamp))));
-    this.deposit.textContent = `deposit ${ether(summary.deposit)}`;
-    this.yours.replaceChildren(yours ? this.yoursTable(account, yours) : h("p", { class: "muted" }, "No account chosen: read only."));
+    this.mechanism.replaceChildren(this.mechanismTable(Number(block.timestamp)));
+    this.deposit.textContent = `deposit ${ether(info.deposit)}`;
+    const held = contributions.filter((c) => c.sender === account).reduce((sum, c) => sum + c.record.left, 0n);
+    this.yours.replaceChildren(yours ? this.yoursTable(account, yours, held) : h("p", { class: "muted" }, "No account chosen: read only."));
     this.contributions.replaceChildren(rows.length === 0 ? h("p", { class: "muted" }, "No contributions yet.")
       : table(["added", "contributor", "sample", "label", "deposit", "left to claim", "claims", "refund / report"], rows, { id: "contributions" }));
   }
 
-  yoursTable(account, yours) {
+  mechanismTable(now) {
+    const m = this.info.mechanism;
+    const wait = (seconds) => `${duration(seconds)} (${seconds} s)`;
+    const at = (seconds) => `${utc(seconds)} (${relative(seconds, now)})`;
+    if (this.info.incentive === "prediction market") {
+      return h("table", { id: "incentive" },
+        field("incentive mechanism", addressLink(this.trainer.incentive)),
+        field("phase", m.phase),
+        field("minimum stake", ether(m.minStake)),
+        field("a greater deposit", m.allowGreaterDeposit ? "is staked whole" : "is returned beyond the minimum stake"),
+        field("reveal timeout", wait(m.revealTimeoutS)),
+        field("bounty", ether(m.totalBounty)),
+        field("earliest end", Number(m.marketEarliestEnd) ? at(m.marketEarliestEnd) : "not opened yet"),
+        field("or after contributions", m.minNumContributions),
+        field("reveal deadline", Number(m.revealDeadline) ? at(m.revealDeadline) : "the market has not ended"));
+    }
+    return h("table", { id: "incentive" },
+      field("incentive mechanism", addressLink(this.trainer.incentive)),
+      field("refund wait", wait(m.refundWaitS)),
+      field("owner claim wait", wait(m.ownerClaimWaitS)),
+      field("any-address claim wait", wait(m.anyAddressClaimWaitS)),
+      field("model owner", addressLink(m.modelOwner)),
+      m.costWeight === null ? [] : field("cost weight", `${m.costWeight} wei`));
+  }
+
+  yoursTable(account, yours, held) {
     const rows = [field("account", addressLink(account)), field("your contributions", yours.numSubmitted)];
     if (this.info.incentive === "points") rows.push(field("your points (verified contributions)", yours.numValid));
     else rows.push(field("refunded as good", yours.numValid));
+    if (this.info.incentive === "stakeable") rows.push(field("your deposits still held", ether(held)));
     if (this.info.incentive === "prediction market") rows.push(field("your stake", ether(yours.stake)), field("yours to collect", ether(yours.toCollect)));
     return h("table", { id: "yours" }, rows);
   }
@@ -223,7 +229,7 @@ class ModelPage {
       : `[${c.sample.slice(0, SAMPLE_SHOWN).join(", ")}${c.sample.length > SAMPLE_SHOWN ? `, … ${c.sample.length} values` : ""}]`;
     return h("tr", { class: "contribution", "data-sender": c.sender, "data-time": c.time },
       h("td", {}, utc(c.time), h("br"), h("span", { class: "muted" }, relative(c.time, now))),
-      h("td", { class: "hash" }, link(`address/${c.sender}`, short(c.sender)), c.sender === account ? " (you)" : ""),
+      h("td", { class: "hash" }, link(`address/${c.sender}`, short(c.sender)), c.sender === account ? h("span", { class: "you" }, " (you)") : ""),
       h("td", { class: "mono" }, sample, c.packed ? " (packed)" : ""),
       h("td", {}, this.className(c.label)),
       h("td", {}, ether(c.cost)),

@@ -11,6 +11,10 @@ const MARKET_PHASES = ["new", "initialization", "participation", "reveal test se
 const ADD_DATA = "AddData(int64[],uint64,uint256,address,uint256)";
 const ADD_DATA_PACKED = "AddDataPacked(bytes32,uint64,uint256,address,uint256)";
 const PACKED_INPUT = "addDataPacked(bytes,uint64)";
+const CLAIM_SIGNATURES = { // action -> [for an ABI sample, for a packed one]
+  refund: ["refund(int64[],uint64,uint256)", "refundPacked(bytes,uint64,uint256)"],
+  report: ["report(int64[],uint64,uint256,address)", "reportPacked(bytes,uint64,uint256,address)"],
+};
 
 export class Trainer {
   static async load(address) {
@@ -91,10 +95,9 @@ export class Trainer {
 
   // {to, data} of a refund or a report of contribution `c`, packed or not as it was added.
   claim(action, c) {
-    const args = action === "refund" ? [c.label, c.time] : [c.label, c.time, c.sender];
-    const signature = c.packed ? `${action}Packed(bytes,uint64,uint256${action === "report" ? ",address" : ""})`
-      : `${action}(int64[],uint64,uint256${action === "report" ? ",address" : ""})`;
-    return { to: this.address, data: chain.abis.encode(signature, [c.packed ? c.packedData : c.sample, ...args]) };
+    const [abi, packed] = CLAIM_SIGNATURES[action];
+    const args = [c.packed ? c.packedData : c.sample, c.label, c.time, ...(action === "report" ? [c.sender] : [])];
+    return { to: this.address, data: chain.abis.encode(c.packed ? packed : abi, args) };
   }
 
   // Why `account` cannot send this claim now (the contract's reason), or null when it can.
