@@ -142,6 +142,9 @@ def test_predict_add_refund_and_report_on_the_model_page(node, staked):  # noqa:
         assert f"paid {mine.cost / 1e18:g} ETH" in refunded
         assert balance(node, ACCOUNT_0) == before + mine.cost - fee(node, refund_tx)
         assert staked.num_valid(ACCOUNT_0) == 1
+        # The account's own numbers, as the incentive mechanism keeps them.
+        tab.locator("#yours tr").filter(has_text=re.compile(r"^refunded as good\s*1$")).wait_for(timeout=WAIT_MS)
+        assert "your contributions\t1" in tab.locator("#yours").inner_text()
         row_of(tab, ACCOUNT_0).get_by_text("Refund: Deposit already claimed by submitter.").wait_for(timeout=WAIT_MS)
 
         # Now dev 0 has good data: it reports dev 1's contribution and takes its deposit.

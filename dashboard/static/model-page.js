@@ -212,7 +212,8 @@ class ModelPage {
       field("owner claim wait", wait(m.ownerClaimWaitS)),
       field("any-address claim wait", wait(m.anyAddressClaimWaitS)),
       field("model owner", addressLink(m.modelOwner)),
-      m.costWeight === null ? [] : field("cost weight", `${m.costWeight} wei`));
+      m.costWeight === null ? [] : field("cost weight", `${m.costWeight} wei`),
+      field("refunded as good, by all", m.totalGood));
   }
 
   yoursTable(account, yours, held) {

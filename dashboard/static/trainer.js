@@ -43,8 +43,8 @@ export class Trainer {
     return chain.models.view(to, signature, ...args);
   }
 
-  // The list's summary, the trainer's encoder and fixed point, and its incentive mechanism's
-  // settings: {kind, waits or market state}, as Trainer.info() reads them.
+  // The list's summary, the trainer's encoder and fixed point, and `mechanism`: the incentive
+  // mechanism's waits, owner and totals, or a market's state (the views Trainer.info() reads).
   async info() {
     const [summary, encoder, toFloat] = await Promise.all([
       chain.models.summary(this.address), this.view(this.address, "encoder()"), this.view(this.classifier, "toFloat()")]);
@@ -62,7 +62,7 @@ export class Trainer {
         anyAddressClaimWaitS: this.view(im, "anyAddressClaimWaitTimeS()"), modelOwner: this.view(im, "modelOwner()"),
         costWeight: this.view(im, "costWeight()"), totalGood: this.view(im, "totalGoodDataCount()"),
       });
-    return { ...summary, encoder, toFloat: Number(toFloat ?? 1e9), mechanism };
+    return { ...summary, encoder, toFloat: Number(toFloat), mechanism };
   }
 
   // The account's own numbers as the incentive mechanism keeps them: its contributions and those
