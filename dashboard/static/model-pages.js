@@ -1,5 +1,7 @@
-// The models' views: the list of the SUM models found on the chain, and one model's page.
-import { addressLink, chain, ether, field, h, isAddress, link, table } from "./dom.js";
+// The models' views: the list of the SUM models found on the chain, and one model's page
+// (model-page.js).
+import { chain, ether, h, isAddress, link, table } from "./dom.js";
+import { modelPage } from "./model-page.js";
 
 function addModelForm() {
   const form = h("form", { id: "add-model" },
@@ -33,16 +35,5 @@ export async function modelList() {
 
 export async function model(address) {
   if (!isAddress(address)) return [h("p", { class: "error" }, `${address} is not an address (0x and 40 hex digits).`), addModelForm()];
-  const found = await chain.models.summary(address);
-  return [
-    h("h1", {}, found.name),
-    h("p", {}, found.description),
-    h("table", { id: "model" },
-      field("trainer", addressLink(found.address)),
-      field("model type", found.type),
-      field("incentive", found.incentive),
-      field("classes", found.classes.join(", ")),
-      field("contributions", found.contributions),
-      field("current deposit", ether(found.deposit))),
-  ];
+  return modelPage(address);
 }
