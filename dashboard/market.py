@@ -67,6 +67,13 @@ def _field(body: dict[str, Any], name: str, kind: type) -> Any:
     return value
 
 
+def _whole(body: dict[str, Any], name: str) -> int:
+    value = _field(body, name, int)
+    if value < 0:
+        raise BadField(f"{name}: a whole number >= 0 expected, got {value}")
+    return value
+
+
 def _file(body: dict[str, Any], name: str) -> bytes:
     try:
         return base64.b64decode(_field(body, name, str), validate=True)
@@ -83,7 +90,7 @@ def _bytes32(body: dict[str, Any], name: str) -> str:
 
 def _market(body: dict[str, Any]) -> tuple[int, str]:
     """(chain id, market address) of the secret store's directory for this market."""
-    return _field(body, "chainId", int), checksum(_field(body, "market", str))
+    return _whole(body, "chainId"), checksum(_field(body, "market", str))
 
 
 def prepare_request(body: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +107,7 @@ def prepare_request(body: dict[str, Any]) -> dict[str, Any]:
     store = ContentStore()
     training, test = store.put(split.training), store.put(split.test)
     kept = SecretStore().commit_labels(chain_id, market, split, token_bytes(32), checksum(_field(body, "requester", str)),
-                                       _field(body, "requestId", int), training, test)
+                                       _whole(body, "requestId"), training, test)
     return {"trainingSet": training, "testSet": test, "testSize": len(split.labels), "classes": split.classes,
             "labelsCommitment": "0x" + kept.commitment.hex(), "secret": kept.secret, "secretPath": str(kept.path)}
 
@@ -116,12 +123,12 @@ def prepare_submission(body: dict[str, Any]) -> dict[str, Any]:
                        f"get it from the requester (sumchain market put)")
     classes = classes_of(store.get(training), body.get("labelColumn") or DEFAULT_LABEL_COLUMN)
     predictions = read_predictions(_file(body, "predictions"), classes)
-    test_size = _field(body, "testSize", int)
+    test_size = _whole(body, "testSize")
     if len(predictions) != test_size:
         raise SumError(f"{len(predictions)} predictions for a test set of {test_size} rows")
     model = store.put(_file(body, "model"))
     kept = SecretStore().commit_predictions(chain_id, market, predictions, model,
-                                            checksum(_field(body, "trainer", str)), _field(body, "requestId", int))
+                                            checksum(_field(body, "trainer", str)), _whole(body, "requestId"))
     assert kept.model_commitment is not None  # a submission's
     return {"predictionsCommitment": "0x" + kept.commitment.hex(), "modelCommitment": "0x" + kept.model_commitment.hex(),
             "model": model, "secret": kept.secret, "secretPath": str(kept.path)}

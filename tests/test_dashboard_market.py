@@ -12,16 +12,18 @@ import os
 import pathlib
 import urllib.error
 import urllib.request
+from datetime import datetime, timezone
 
 import pytest
 
-from bench.harness import sumchain_node
+from bench.harness import anvil_binary, anvil_node, stop, sumchain_node
 from contracts.bindings import Connection
 from contracts.bindings.content import CONTENT_ENV, ContentStore, content_address
 from contracts.bindings.contract import Sender
 from contracts.bindings.market import SECRETS_ENV, Market, SecretStore, labels_commitment
 from contracts.bindings.rpc import RpcClient
 from tests.browser import page
+from tests.test_dashboard import DashboardProcess
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "dashboard-market.png"
@@ -43,10 +45,27 @@ def stores(tmp_path_factory):
         yield SecretStore(home), ContentStore(content)
 
 
+@pytest.fixture(scope="module", params=["sumchain", "anvil"])
+def served(request, stores):
+    """(the node's JSON-RPC URL, the dashboard's URL): sumchain's own /dashboard/, or Anvil's through
+    `sumchain dashboard --rpc` (where BountyMarket scores with its Solidity fallback)."""
+    if request.param == "sumchain":
+        with sumchain_node() as url:
+            yield url, f"{url}/dashboard/"
+        return
+    if anvil_binary() is None:
+        pytest.skip("anvil is not installed (make test installs it in tests/anvil; or SUMCHAIN_ANVIL=PATH)")
+    with anvil_node(anvil_binary()) as url:
+        dashboard = DashboardProcess(url)
+        try:
+            yield url, dashboard.url
+        finally:
+            stop(dashboard.proc)
+
+
 @pytest.fixture(scope="module")
-def node(stores):
-    with sumchain_node() as url:
-        yield url
+def node(served):
+    return served[0]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +101,7 @@ def mint(tab, base: str, account: str) -> None:
 
 
 def create(tab, dataset: bytes, reward: str) -> None:
-    tab.set_input_files("#new-request input[name=dataset]", {"name": "iris.csv", "mimeType": "text/csv", "buffer": dataset})
+    tab.set_input_files("#new-request input[name=csv]", {"name": "iris.csv", "mimeType": "text/csv", "buffer": dataset})
     tab.fill("#new-request input[name=reward]", reward)
     tab.fill("#new-request input[name=stake]", "10")
     tab.fill("#new-request input[name=context]", "iris species")
@@ -100,9 +119,8 @@ def move_time(node: str, seconds: int) -> None:
     client.request("evm_mine")
 
 
-def test_the_market_story_on_the_page(node, market, stores):
-    home, content = stores
-    base = f"{node}/dashboard/"
+def test_the_market_story_on_the_page(served, market, stores):
+    (node, base), (home, content) = served, stores
     request_page = f"{base}#/market/{market.address.lower()}/0"
     with page(loopback=True) as tab:
         tab.set_viewport_size({"width": 1200, "height": 1000})
@@ -112,13 +130,24 @@ def test_the_market_story_on_the_page(node, market, stores):
         # Bad input: a CSV without the label column, and a request the contract refuses.
         create(tab, b"a,b\n1,2\n", "100")
         assert outcome(tab, "error") == "create request: no 'label' column in the header ['a', 'b']: name the label column"
+        create(tab, DATASET.encode(), "a lot")
+        assert outcome(tab, "error") == ('create request: reward: not an amount of tokens: "a lot" '
+                                         '(a number >= 0, at most 18 decimals)')
         create(tab, DATASET.encode(), "0")
         assert outcome(tab, "error") == "create request: reverted: BountyMarket: reward is zero"
         create(tab, DATASET.encode(), "100")
         assert outcome(tab).startswith("request 0 created: 6 test rows, classes setosa, versicolor, virginica")
         assert tab.locator("h1").inner_text() == "Request 0: Open"
         assert tab.locator(".secret-download").get_attribute("download").startswith("labels-0x")
+        tab.click("text=← the market")
+        row = tab.locator("tr.request-row")
+        row.wait_for(timeout=WAIT_MS)
         request = market.request(0)
+        closes = f"{datetime.fromtimestamp(request.submission_deadline, timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+        cells = row.inner_text().split("\t")
+        assert cells[:6] == ["0", "Open", "100 STAKE", "10 STAKE", "6", "0"] and cells[6].startswith(f"{closes} (in ")
+        assert cells[7:] == [f"trainers submit (Submit, on the request's page) until {closes}", "iris species"]
+        tab.click("tr.request-row a")
         assert (request.state, request.reward, request.trainer_stake, request.test_size, request.context) == (
             "Open", 100 * TOKEN, 10 * TOKEN, 6, "iris species")
         # The labels are kept where `sumchain market reveal` looks for them, committed as the contract checks.
@@ -162,18 +191,19 @@ def test_the_market_story_on_the_page(node, market, stores):
         model = content_address(json.dumps({"trainer": 0}).encode())
         assert tab.locator("#winner").inner_text() == f"Winner: submission 0 of {ACCOUNTS[1].lower()}, paid 110 STAKE; its model {model}"
         assert tab.locator("h1").inner_text() == "Request 0: Paid"
-        if os.environ.get("SUMCHAIN_SCREENSHOTS") == "1":
+        if os.environ.get("SUMCHAIN_SCREENSHOTS") == "1" and base == f"{node}/dashboard/":  # sumchain's own
             tab.screenshot(path=str(SCREENSHOT), full_page=True)
     assert market.winner(0) == (0, ACCOUNTS[1], model, 110 * TOKEN)
     assert [market.balance(account) // TOKEN for account in ACCOUNTS] == [900, 1100, 1000]
     assert content.get(model) == json.dumps({"trainer": 0}).encode()
 
 
-def test_a_market_by_address_and_addresses_that_are_not_one(node, market):
+def test_a_market_by_address_and_addresses_that_are_not_one(served, market):
+    base = served[1]
     with page(loopback=True) as tab:
-        tab.goto(f"{node}/dashboard/#/market/{ACCOUNTS[1]}")
+        tab.goto(f"{base}#/market/{ACCOUNTS[1]}")
         tab.get_by_text(f"no contract at {ACCOUNTS[1]}").wait_for(timeout=WAIT_MS)
-        tab.goto(f"{node}/dashboard/#/market/0x12")
+        tab.goto(f"{base}#/market/0x12")
         tab.fill("#open-market input", market.address)
         tab.press("#open-market input", "Enter")
         tab.wait_for_selector("#market", timeout=WAIT_MS)
@@ -189,8 +219,8 @@ def post(url: str, body: bytes, content_type: str = "application/json", **header
         return error.code, error.read().decode()
 
 
-def test_the_market_routes_take_the_pages_json_only_and_name_a_bad_field(node, market, stores):
-    routes = f"{node}/dashboard/api/market"
+def test_the_market_routes_take_the_pages_json_only_and_name_a_bad_field(served, market):
+    routes = f"{served[1]}api/market"
     config = json.loads(urllib.request.urlopen(f"{routes}/config").read())
     assert config["deployments"]["31337"] == {"market": market.address, "token": market.token}
     assert config["windows"] == {"submission": 86_400, "response": 3_600, "claim": 3_600, "reveal": 3_600}
@@ -204,5 +234,5 @@ def test_the_market_routes_take_the_pages_json_only_and_name_a_bad_field(node, m
                                                          "commitment": "0x" + "00" * 32}).encode())
     assert status == 400 and json.loads(answer)["error"].startswith(f"no labels for commitment 0x{'00' * 32} in ")
     with pytest.raises(urllib.error.HTTPError) as missing:
-        urllib.request.urlopen(f"{node}/dashboard/api/content/0x{'00' * 32}")
+        urllib.request.urlopen(f"{served[1]}api/content/0x{'00' * 32}")
     assert missing.value.code == 404

@@ -4,7 +4,7 @@
 import { Abis } from "./abi.js";
 import { chain, h, link } from "./dom.js";
 import { account, block, latestBlocks, transaction } from "./explorer.js";
-import { marketView } from "./market-pages.js";
+import { MARKET_ROUTE, marketView } from "./market-pages.js";
 import { model, modelList } from "./model-pages.js";
 import { Models } from "./models.js";
 import { NodeDown, Rpc } from "./rpc.js";
@@ -25,7 +25,7 @@ const ROUTES = [
   [/^address\/(.+)$/, (address) => account(address), false],
   [/^models$/, () => modelList(), false],
   [/^model\/(.+)$/, (address) => model(address), false],
-  [/^market\/?([^/]*)\/?(\d*)$/, (address, id) => marketView(address, id), false],
+  [MARKET_ROUTE, (address, id) => marketView(address, id), false],
 ];
 
 async function render() {

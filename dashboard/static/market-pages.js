@@ -3,7 +3,7 @@
 // comes next, and the steps: submit, reveal, claim, advance, withdraw). Each step does what the
 // Python bindings' step does (contracts/bindings/market.py), its transactions sent by the wallet.
 import { addressLink, chain, field, h, isAddress, link, relative, table, utc } from "./dom.js";
-import { BountyMarket, FieldError, fetchConfig, fileField, post } from "./market.js";
+import { BountyMarket, FieldError, fetchConfig, fileBase64, post } from "./market.js";
 import { NodeDown } from "./rpc.js";
 import { Reverted } from "./wallet.js";
 
@@ -21,12 +21,17 @@ function say(kind, ...parts) {
   document.getElementById("market-notice")?.replaceChildren(...noticeBox().childNodes);
 }
 
-// The market's routes: #/market, #/market/0x… and #/market/0x…/N (absent parts are "").
-let drawnFor; // the account the view was drawn for: another one chosen redraws it
+// The market's routes: #/market, #/market/0x… and #/market/0x…/N (absent parts match "").
+export const MARKET_ROUTE = /^market\/?([^/]*)\/?(\d*)$/;
+
+let watching = false;
+let drawnFor = null; // the account the view was drawn for: choosing another redraws it
+
 export function marketView(address, id) {
-  if (drawnFor === undefined) {
+  if (!watching) {
+    watching = true;
     chain.wallet.onChange(() => {
-      if (location.hash.startsWith("#/market") && chain.wallet.account !== drawnFor) redraw();
+      if (MARKET_ROUTE.test(route()) && chain.wallet.account !== drawnFor) redraw();
     });
   }
   drawnFor = chain.wallet.account;
@@ -34,9 +39,11 @@ export function marketView(address, id) {
   return address ? marketPage(address) : marketHome();
 }
 
+const route = () => location.hash.replace(/^#\/?/, "");
+
 // The view of the route now, drawn again (after a step, or for another account).
 async function redraw() {
-  const [, address, id] = location.hash.match(/^#\/market\/?([^/]*)\/?(\d*)$/) ?? [];
+  const [, address, id] = route().match(MARKET_ROUTE) ?? [];
   if (address === undefined) return;
   const view = document.getElementById("view");
   try {
@@ -102,7 +109,12 @@ async function marketPage(address, config = null) {
   const market = await BountyMarket.open(address, config);
   const me = chain.wallet.account;
   const [balance, count, now] = await Promise.all([me ? market.balance(me) : null, market.requestCount(), market.now()]);
-  const requests = await Promise.all(Array.from({ length: count }, (_, id) => market.request(id)));
+  // Each request with what comes next (which, in a final state, depends on what is still owed).
+  const requests = await Promise.all(Array.from({ length: count }, async (_, id) => {
+    const r = await market.request(id);
+    const submissions = config.finalStates.includes(r.state) ? await market.submissions(id) : [];
+    return { ...r, next: next(r, submissions, now) };
+  }));
   return [
     h("h1", {}, "Bounty market"),
     noticeBox(),
@@ -115,7 +127,7 @@ async function marketPage(address, config = null) {
     market.faucet ? faucetForm(market) : [],
     h("h2", {}, `Requests (${count})`),
     count === 0 ? h("p", {}, "No requests yet: create one below.")
-      : table(["id", "state", "reward", "stake", "test rows", "submissions", "submissions close", "context"],
+      : table(["id", "state", "reward", "stake", "test rows", "submissions", "submissions close", "next", "context"],
         requests.reverse().map((r) => h("tr", { class: "request-row" },
           h("td", {}, link(`market/${market.address}/${r.id}`, r.id)),
           h("td", {}, r.state),
@@ -124,6 +136,7 @@ async function marketPage(address, config = null) {
           h("td", {}, r.testSize),
           h("td", {}, r.active),
           h("td", {}, `${utc(r.submissionDeadline)} (${relative(r.submissionDeadline, now)})`),
+          h("td", {}, r.next),
           h("td", {}, r.context)))),
     h("h2", {}, "New request"),
     requestForm(market),
@@ -147,22 +160,23 @@ function requestForm(market) {
   const { windows, testFraction, labelColumn } = market.config;
   const input = (name, label, attributes = {}) => h("label", {}, label, h("input", { name, ...attributes }));
   const form = h("form", { id: "new-request", class: "fields" },
-    input("dataset", "labelled CSV (a header row and a label column)", { type: "file", accept: ".csv,text/csv" }),
+    input("csv", "labelled CSV (a header row and a label column)", { type: "file", accept: ".csv,text/csv" }),
     input("labelColumn", "label column", { value: labelColumn }),
     input("testFraction", "test fraction (each class's share of test rows)", { value: testFraction }),
     input("reward", `reward (${market.symbol}, locked now)`, { placeholder: "100" }),
     input("stake", `stake (${market.symbol}, what each trainer stakes)`, { placeholder: "10" }),
     input("context", "context (public: what the model is for)"),
-    Object.entries(windows).map(([name, seconds]) => input(`${name}Window`, `${name} window (s)`, { value: seconds })),
+    Object.entries(windows).map(([name, value]) => input(`${name}Window`, `${name} window (s)`, { value })),
     h("button", { type: "submit" }, "Create request"));
   form.addEventListener("submit", step("create request", () => createRequest(market, form)));
   return form;
 }
 
+// A window's field in seconds, in the range Windows.check allows.
 function seconds(form, name) {
-  const text = form[name].value.trim();
+  const text = form[`${name}Window`].value.trim();
   if (!/^\d+$/.test(text) || BigInt(text) === 0n || BigInt(text) >= 2n ** 63n) {
-    throw new FieldError(`${name}: a whole number of seconds, 1 to 2^63-1, got "${text}"`);
+    throw new FieldError(`${name} window: a whole number of seconds, 1 to 2^63-1, got "${text}"`);
   }
   return BigInt(text);
 }
@@ -173,10 +187,10 @@ function seconds(form, name) {
 async function createRequest(market, form) {
   const reward = market.units(form.reward.value, "reward");
   const stake = market.units(form.stake.value, "stake");
-  const windows = Object.keys(market.config.windows).map((name) => seconds(form, `${name}Window`));
+  const windows = Object.keys(market.config.windows).map((name) => seconds(form, name));
   const testFraction = Number(form.testFraction.value);
   if (!(testFraction > 0 && testFraction < 1)) throw new FieldError(`test fraction: between 0 and 1, got "${form.testFraction.value}"`);
-  const csv = await fileField(form.dataset, "labelled CSV");
+  const csv = await fileBase64(form.csv, "labelled CSV");
   const expected = await market.requestCount();
   const prepared = await post("request", {
     csv, testFraction, labelColumn: form.labelColumn.value.trim(), chainId: market.chainId, market: market.address,
@@ -257,7 +271,7 @@ function submissionState(r, s) {
 // What comes next, and whose step it is (market_cli._next, with the page's buttons).
 function next(r, submissions, now) {
   switch (r.state) {
-    case "Open": return `trainers submit (the form below) until ${utc(r.submissionDeadline)}`;
+    case "Open": return `trainers submit (Submit, on the request's page) until ${utc(r.submissionDeadline)}`;
     case "AwaitingLabels":
       if (r.active === 0) return "nobody submitted: anyone may refund the requester (Advance)";
       if (now < r.labelsDeadline) return `the requester reveals the labels (Reveal) before ${utc(r.labelsDeadline)}`;
@@ -289,7 +303,7 @@ function submitForm(market, r) {
 
 // Market.submit: the commitments (kept by the route first), the stake approved, then submit.
 async function submit(market, r, form) {
-  const [predictions, model] = [await fileField(form.predictions, "predictions"), await fileField(form.model, "model file")];
+  const [predictions, model] = [await fileBase64(form.predictions, "predictions"), await fileBase64(form.model, "model file")];
   const prepared = await post("submission", {
     chainId: market.chainId, market: market.address, trainer: chain.wallet.account, requestId: r.id,
     trainingSet: r.trainingSet, testSize: r.testSize, labelColumn: form.labelColumn.value.trim(), predictions, model,

@@ -21,7 +21,7 @@ export async function post(route, body) {
 export const fetchConfig = async () => (await fetch("api/market/config")).json();
 
 // A file the user chose, as the base64 the routes take.
-export async function fileField(input, name) {
+export async function fileBase64(input, name) {
   const file = input.files[0];
   if (!file) throw new FieldError(`${name}: choose a file`);
   return ethers.encodeBase64(new Uint8Array(await file.arrayBuffer()));
@@ -144,7 +144,7 @@ export class BountyMarket {
     const me = chain.wallet.account;
     const balance = await this.balance(me);
     if (balance < amount) {
-      throw new Error(`${me} has ${this.tokens(balance)}, ${this.tokens(amount)} needed${this.faucet ? " (the faucet above)" : ""}`);
+      throw new Error(`${me} has ${this.tokens(balance)}, ${this.tokens(amount)} needed${this.faucet ? " (the market page's faucet mints more)" : ""}`);
     }
     const [allowance] = await view(this.token, this.stakeToken, "allowance", [me, this.address]);
     if (allowance < amount) await this.sendToken("approve", [this.address, amount]);
