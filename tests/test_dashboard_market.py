@@ -75,10 +75,6 @@ def market(node, stores):
     return Market.deploy(Connection(RpcClient(node), Sender(ACCOUNTS[0])), home=home, store=content)
 
 
-def as_account(market: Market, account: str) -> Market:
-    return Market(Connection(market.conn.client, Sender(account)), market.address, market.home, market.store)
-
-
 def use(tab, account: str) -> None:
     """Choose `account` in the header's picker and wait for the market view drawn for it."""
     tab.select_option("#wallet", account.lower())
