@@ -26,6 +26,17 @@ async def loopback_host(request: web.Request, handler: Any) -> web.StreamRespons
     return await handler(request)
 
 
+def refusal(request: web.Request) -> web.Response | None:
+    """The answer to a POST the page itself would not send (a foreign page could): one that is not
+    JSON, or comes from another page's origin; None for the page's own."""
+    if request.content_type not in JSON_TYPES:
+        return web.Response(status=415, text="invalid content type, only application/json is supported\n")
+    origin = request.headers.get(hdrs.ORIGIN)
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        return web.Response(status=403, text=f"origin {origin} is not allowed: the dashboard serves its own page only\n")
+    return None
+
+
 class Proxy:
     """Forwards JSON-RPC to ``upstream``; one client session for the app's lifetime."""
 
@@ -44,11 +55,9 @@ class Proxy:
         await self._session.close()
 
     async def forward(self, request: web.Request) -> web.Response:
-        if request.content_type not in JSON_TYPES:
-            return web.Response(status=415, text="invalid content type, only application/json is supported\n")
-        origin = request.headers.get(hdrs.ORIGIN)
-        if origin is not None and origin != f"{request.scheme}://{request.host}":
-            return web.Response(status=403, text=f"origin {origin} is not allowed: the proxy serves its own page only\n")
+        refused = refusal(request)
+        if refused is not None:
+            return refused
         body = await request.read()  # past the app's client_max_size: aiohttp answers 413
         try:
             async with self._session.post(self.upstream, data=body,

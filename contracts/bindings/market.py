@@ -101,7 +101,7 @@ DEFAULT_HOME = ".sumchain-market"
 _ID_RACE_RETRIES = 3
 DEV_CHAINS = (31337, 1337)  # where StakeToken's faucet is open
 # Creation code returning block.timestamp: TIMESTAMP PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN.
-_RETURN_TIMESTAMP = "0x4260005260206000f3"
+RETURN_TIMESTAMP = "0x4260005260206000f3"
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,16 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A commitment and the secret its reveal needs, kept in the secret store at `path`."""
+
+    commitment: bytes
+    secret: dict[str, Any]
+    path: pathlib.Path
+    model_commitment: bytes | None = None  # a submission's second commitment (its model's)
+
+
+@dataclass(frozen=True)
 class Action:
     """One transaction a high-level step sent: what it did, for whom, and how it went."""
 
@@ -209,6 +219,25 @@ class SecretStore:
         path = self._path(chain_id, market, kind, commitment)
         _write_private(path, json.dumps(secret, indent=2).encode())
         return path
+
+    def commit_labels(self, chain_id: int, market: str, split: Split, salt: bytes, requester: str, request_id: int,
+                      training: str, test: str) -> Kept:
+        """Commit to the split's labels for request `request_id`, keeping what revealLabels needs first."""
+        commitment = labels_commitment(split.labels, salt, requester, request_id)
+        secret = {"requestId": request_id, "requester": requester, "labels": split.labels, "salt": "0x" + salt.hex(),
+                  "classes": split.classes, "seed": split.seed, "trainingSet": training, "testSet": test}
+        return Kept(commitment, secret, self.save(chain_id, market, "labels", commitment, secret))
+
+    def commit_predictions(self, chain_id: int, market: str, predictions: Sequence[int], model: str, trainer: str,
+                           request_id: int) -> Kept:
+        """Commit to a trainer's predictions and model (its content address) with fresh salts,
+        keeping what revealPredictions needs first."""
+        predictions_salt, model_salt = random_bytes.token_bytes(32), random_bytes.token_bytes(32)
+        commitment = predictions_commitment(predictions, predictions_salt, trainer, request_id)
+        secret = {"requestId": request_id, "trainer": trainer, "predictions": list(predictions),
+                  "predictionsSalt": "0x" + predictions_salt.hex(), "model": model, "modelSalt": "0x" + model_salt.hex()}
+        path = self.save(chain_id, market, "predictions", commitment, secret)
+        return Kept(commitment, secret, path, model_commitment(_bytes32(model), model_salt, trainer, request_id))
 
     def load(self, chain_id: int, market: str, kind: str, commitment: bytes | str) -> dict[str, Any] | None:
         return _read_json(self._path(chain_id, market, kind, commitment), None)
@@ -311,7 +340,7 @@ class Market:
         (the block about to be mined on sumchain, Hardhat and Anvil, so evm_increaseTime shows at
         once; the latest block on geth), the clock `stateOf` is read with too. Read by eth_call
         of creation code that returns TIMESTAMP, so it works on any node."""
-        return int(self.conn.client.request("eth_call", {"data": _RETURN_TIMESTAMP}, "pending"), 16)
+        return int(self.conn.client.request("eth_call", {"data": RETURN_TIMESTAMP}, "pending"), 16)
 
     def request_count(self) -> int:
         return self.conn.call(self.address, REQUEST_COUNT)
@@ -361,11 +390,8 @@ class Market:
         salt = random_bytes.token_bytes(32)
         for _ in range(_ID_RACE_RETRIES):
             expected = self.request_count()
-            commitment = labels_commitment(split.labels, salt, requester, expected)
-            self.home.save(self.chain_id, self.address, "labels", commitment, {
-                "requestId": expected, "requester": requester, "labels": split.labels, "salt": "0x" + salt.hex(),
-                "classes": split.classes, "seed": split.seed, "trainingSet": training, "testSet": test,
-            })
+            commitment = self.home.commit_labels(self.chain_id, self.address, split, salt, requester, expected,
+                                                 training, test).commitment
             self._allow(reward)
             tx = self.conn.transact(self.address, CREATE_REQUEST, reward, stake, windows.submission,
                                     windows.response, windows.claim, windows.reveal, context, _bytes32(training),
@@ -388,17 +414,11 @@ class Market:
             raise SumError(f"{len(predictions)} predictions for a test set of {request.test_size} rows")
         trainer = self.conn.sender.address
         model_address = self.store.put(model)
-        predictions_salt, model_salt = random_bytes.token_bytes(32), random_bytes.token_bytes(32)
-        commitment = predictions_commitment(predictions, predictions_salt, trainer, request_id)
-        self.home.save(self.chain_id, self.address, "predictions", commitment, {
-            "requestId": request_id, "trainer": trainer, "predictions": list(predictions),
-            "predictionsSalt": "0x" + predictions_salt.hex(), "model": model_address, "modelSalt": "0x" + model_salt.hex(),
-        })
+        kept = self.home.commit_predictions(self.chain_id, self.address, predictions, model_address, trainer, request_id)
         self._allow(request.trainer_stake)
-        tx = self.conn.transact(self.address, SUBMIT, request_id, commitment,
-                                model_commitment(_bytes32(model_address), model_salt, trainer, request_id))
+        tx = self.conn.transact(self.address, SUBMIT, request_id, kept.commitment, kept.model_commitment)
         index = self._event(tx, SUBMITTED)[1]
-        return Submitted(request_id, index, tx, model_address, "0x" + commitment.hex())
+        return Submitted(request_id, index, tx, model_address, "0x" + kept.commitment.hex())
 
     def cancel_submission(self, request_id: int, index: int) -> TxResult:
         return self.conn.transact(self.address, CANCEL_SUBMISSION, request_id, index)

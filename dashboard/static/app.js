@@ -4,6 +4,7 @@
 import { Abis } from "./abi.js";
 import { chain, h, link } from "./dom.js";
 import { account, block, latestBlocks, transaction } from "./explorer.js";
+import { MARKET_ROUTE, marketView } from "./market-pages.js";
 import { model, modelList } from "./model-pages.js";
 import { Models } from "./models.js";
 import { NodeDown, Rpc } from "./rpc.js";
@@ -24,6 +25,7 @@ const ROUTES = [
   [/^address\/(.+)$/, (address) => account(address), false],
   [/^models$/, () => modelList(), false],
   [/^model\/(.+)$/, (address) => model(address), false],
+  [MARKET_ROUTE, (address, id) => marketView(address, id), false],
 ];
 
 async function render() {
