@@ -3,7 +3,8 @@ for the page (contracts/bindings/market.py, market_data.py). They split a datase
 salt, commit, score and keep the secrets in the CLI's secret store ($SUMCHAIN_MARKET_HOME, else
 ./.sumchain-market) and the published files in its content store ($SUMCHAIN_CONTENT, else
 ./.sumchain-content), so `sumchain market reveal` works after the page created a request. They send
-no transaction: the page's wallet signs. The POSTs take JSON only, from the page's own origin."""
+no transaction: the page's wallet signs. The POSTs take JSON only, from the page's own origin, and from this machine only: the stores are
+its user's, so a dashboard served on another interface (--host) still keeps the secrets to it."""
 from __future__ import annotations
 
 import base64
@@ -21,6 +22,8 @@ from contracts.bindings.contract import checksum
 from contracts.bindings.errors import SumError
 from contracts.bindings.market import DEV_CHAINS, FINAL_STATES, RETURN_TIMESTAMP, STATES, SecretStore, Windows
 from contracts.bindings.market_data import DEFAULT_LABEL_COLUMN, classes_of, read_predictions, score, split_dataset
+
+from rpc.hosts import is_loopback
 
 from .proxy import refusal
 
@@ -48,6 +51,8 @@ def _json_post(handler: Handler) -> Callable[[web.Request], Awaitable[web.Respon
         refused = refusal(request)
         if refused is not None:
             return refused
+        if not is_loopback(request.remote or ""):
+            return web.Response(status=403, text="the market's stores are this machine's: ask from it (127.0.0.1)\n")
         try:
             body = await request.json()
             if not isinstance(body, dict):

@@ -13,8 +13,10 @@ import pathlib
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
+from unittest import mock
 
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
 from bench.harness import anvil_binary, anvil_node, stop, sumchain_node
 from contracts.bindings import Connection
@@ -22,6 +24,7 @@ from contracts.bindings.content import CONTENT_ENV, ContentStore, content_addres
 from contracts.bindings.contract import Sender
 from contracts.bindings.market import SECRETS_ENV, Market, SecretStore, labels_commitment
 from contracts.bindings.rpc import RpcClient
+from dashboard.app import dashboard_app
 from tests.browser import page
 from tests.test_dashboard import DashboardProcess
 
@@ -232,3 +235,14 @@ def test_the_market_routes_take_the_pages_json_only_and_name_a_bad_field(served,
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{served[1]}api/content/0x{'00' * 32}")
     assert missing.value.code == 404
+
+
+async def test_the_market_routes_answer_this_machine_only():
+    """A dashboard served on another interface (--host) keeps the user's secrets to this machine."""
+    transport = mock.Mock()
+    transport.get_extra_info.side_effect = lambda name, default=None: ("10.0.0.5", 40000) if name == "peername" else default
+    request = make_mocked_request("POST", "/api/market/secret", headers={"Content-Type": "application/json"},
+                                  transport=transport)
+    route = await dashboard_app().router.resolve(request)
+    answer = await route.handler(request)
+    assert answer.status == 403 and "this machine's" in answer.text
