@@ -3,10 +3,12 @@ runs the real simulator saves are listed, charted with Chart.js (the chart's own
 compared with simulation/charts.py's series, the ones the run's HTML chart draws) and overlaid as
 ``sumchain simulate combine`` does; a broken file's one-line message, a run opened from disk, a missing
 ``--runs`` directory, the routes' refusals, the flag in both commands' --help. And the model list (#/models)
-reading the chain again when a block comes: a new model and a contribution appear without a reload."""
+reading the chain again when a block comes: a new model and a contribution appear without a reload.
+SUMCHAIN_SCREENSHOTS=1 also writes docs/dashboard-runs.png."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from sumchain import cli
 from tests.browser import page
 from tests.test_dashboard import ACCOUNT_0, ROOT, WAIT_MS, get, post
 
+SCREENSHOT = ROOT / "docs" / "dashboard-runs.png"
 BROKEN = "0-broken" + SUFFIX  # oldest by its name: listed last
 BROKEN_ERROR = f"{BROKEN}: not a simulation run: missing key balances"
 # Chart.js from the page's own bundle, for reading the chart it drew (Chart.getChart(canvas)).
@@ -42,11 +45,11 @@ def saved_runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("saved_runs")
     data = out.parent / "points.csv"
     rng = np.random.default_rng(5)
-    x = rng.normal(size=(60, 4))
+    x = rng.normal(size=(70, 4))
     labels = np.where(x @ np.array([1.0, -2.0, 0.5, 1.5]) > 0, "yes", "no")
     data.write_text("a,b,c,d,label\n" + "".join(
         ",".join(f"{v:.4f}" for v in row) + f",{label}\n" for row, label in zip(x, labels)))
-    _simulate(out, "--dataset", f"csv:{data}", "--days", "2", "--seed", "1")
+    _simulate(out, "--dataset", f"csv:{data}", "--days", "11", "--seed", "1")  # past the 9-day take-all
     _simulate(out, "--dataset", "wine", "--model", "nearest-centroid", "--incentive", "points",
               "--good-wait", "2000", "--bad-wait", "4000", "--days", "1", "--seed", "2")
     (out / BROKEN).write_text(json.dumps({"agents": [], "accuracies": []}))
@@ -99,6 +102,7 @@ def test_runs_page_lists_the_saved_runs_and_charts_the_newest(node, saved_runs):
         assert rows[1][2:5] == ["csv-points", "perceptron", "stakeable"]
         final = {entry["a"]: entry["b"] for entry in csv["balances"]}
         good, bad = csv["agents"]
+        assert final[good["address"]] > 10_000 > final[bad["address"]]  # the good agent takes what the bad one loses
         assert rows[1][7] == (f"good {good['address'][:10]}…{good['address'][-6:]}: {100 * final[good['address']] / 10_000:.1f}%; "
                               f"bad {bad['address'][:10]}…{bad['address'][-6:]}: {100 * final[bad['address']] / 10_000:.1f}%")
         first, last = csv["accuracies"][0]["accuracy"], csv["accuracies"][-1]["accuracy"]
@@ -116,6 +120,9 @@ def test_runs_page_lists_the_saved_runs_and_charts_the_newest(node, saved_runs):
         assert len(combined["series"]) == 8  # per run: good mean, bad mean, accuracy, baseline
         tab.locator("input.run-pick").first.uncheck()
         _chart_shows(tab, run_chart(csv, older.removesuffix(SUFFIX)))
+        if os.environ.get("SUMCHAIN_SCREENSHOTS") == "1":
+            tab.set_viewport_size({"width": 1200, "height": 900})
+            tab.screenshot(path=str(SCREENSHOT), full_page=True)
         tab.locator("input.run-pick").nth(1).uncheck()
         tab.get_by_text("Tick a run to chart it").wait_for(timeout=WAIT_MS)
         assert tab.locator("#run-canvas").count() == 0
