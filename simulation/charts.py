@@ -85,6 +85,8 @@ def parse_run(data: bytes, name: str) -> dict:
         lacking = [key for key in AGENT_KEYS if not isinstance(agent, dict) or key not in agent]
         if lacking:
             raise ValueError(f"{name}: not a simulation run: agent {index} lacks {', '.join(lacking)}")
+        if not isinstance(agent["start_balance"], (int, float)) or isinstance(agent["start_balance"], bool):
+            raise ValueError(f"{name}: not a simulation run: agent {index}'s start_balance is not a number")
     for key, fields in ENTRY_FIELDS.items():
         for index, entry in enumerate(run[key]):
             wrong = [field for field, kinds in fields.items() if not isinstance(entry, dict)
