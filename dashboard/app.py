@@ -11,15 +11,17 @@ from aiohttp import web
 
 from . import catalog, market
 from .proxy import Proxy
+from .runs import Runs
 
 STATIC = pathlib.Path(__file__).resolve().parent / "static"
 PREFIX = "/dashboard"
 MAX_REQUEST_BYTES = 5 * 2**20  # the node's own default (--max-request-size)
 
 
-def dashboard_app(upstream: str | None = None, max_request_bytes: int = MAX_REQUEST_BYTES) -> web.Application:
+def dashboard_app(upstream: str | None = None, max_request_bytes: int = MAX_REQUEST_BYTES,
+                  runs_dir: str | None = None) -> web.Application:
     """The sub-app; with ``upstream`` the page's JSON-RPC goes to its /rpc proxy, else to the
-    node that mounts it (the root of the same origin)."""
+    node that mounts it (the root of the same origin). ``runs_dir``: the saved simulation runs (--runs)."""
     app = web.Application(client_max_size=max_request_bytes)
     # Relative to the page (/dashboard/): the node's JSON-RPC is its root, the proxy is beside it.
     config = {"rpc": "rpc" if upstream else "../", "upstream": upstream}
@@ -28,6 +30,7 @@ def dashboard_app(upstream: str | None = None, max_request_bytes: int = MAX_REQU
         app.router.add_get(f"/api/{name}", _json_route(payload))
     app.router.add_get("/api/bytecode/{name}", _bytecode)
     market.install(app)
+    Runs(runs_dir).install(app)
     app.router.add_static("/static/", STATIC)
     if upstream:
         Proxy(upstream).install(app)

@@ -61,8 +61,9 @@ class RpcServer:
         self._heavy_slots = asyncio.Semaphore(WORKER_THREADS - QUICK_WORKERS)
         self._formatted_logs: tuple[bytes, list] = (b"", [])
 
-    def app(self, dashboard: bool = False) -> web.Application:
-        """The server's routes; ``dashboard`` mounts the web dashboard at /dashboard/ (same port)."""
+    def app(self, dashboard: bool = False, runs_dir: str | None = None) -> web.Application:
+        """The server's routes; ``dashboard`` mounts the web dashboard at /dashboard/ (same port), charting
+        the simulation runs of ``runs_dir`` (its --runs)."""
         app = web.Application(client_max_size=self.limits.max_request_bytes, middlewares=[self._guard, self._cors])
         app.router.add_post("/", self._http)
         app.router.add_get("/", self._websocket)
@@ -70,7 +71,7 @@ class RpcServer:
         if dashboard:
             from dashboard.app import dashboard_app, mount
 
-            mount(app, dashboard_app(max_request_bytes=self.limits.max_request_bytes))
+            mount(app, dashboard_app(max_request_bytes=self.limits.max_request_bytes, runs_dir=runs_dir))
         app.on_cleanup.append(self._shutdown)
         return app
 

@@ -33,7 +33,7 @@ matplotlib.use("Agg")  # no display here; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-__all__ = ["write_png", "write_html", "combine", "load_run"]
+__all__ = ["write_png", "write_html", "combine", "load_run", "parse_run", "run_chart", "combined_chart"]
 
 DAY_S = 86_400
 DPI = 100
@@ -41,6 +41,9 @@ FIGSIZE = (11, 6)
 LEGEND_AGENTS_MAX = 12  # more agents than this: one legend entry per kind, not per agent
 REQUIRED_KEYS = ("agents", "accuracies", "balances")
 AGENT_KEYS = ("address", "good", "start_balance")
+# Each entry's fields and the JSON types they take (an accuracy not measured is null).
+ENTRY_FIELDS = {"accuracies": {"t": (int, float), "accuracy": (int, float, type(None))},
+                "balances": {"t": (int, float), "a": str, "b": (int, float)}}
 
 _FAMILY = {"good": "Greens", "bad": "Reds", "caller": "Blues"}
 _DASH = {"good": "-", "bad": "--", "caller": "-."}
@@ -57,26 +60,39 @@ BALANCE_LABEL = "balance (% of start, gas apart)"  # deposits and payouts only; 
 def load_run(path: str | os.PathLike) -> dict:
     """A saved ``...-simulation_data.json``; ``ValueError`` (one line, naming the file) if it is not one."""
     path = pathlib.Path(path)
+    return parse_run(path.read_bytes(), str(path))
+
+
+def parse_run(data: bytes, name: str) -> dict:
+    """A run from a file's bytes (an upload, a saved file); ``ValueError`` (one line, naming ``name``) if it is not one."""
     try:
-        run = json.loads(path.read_text(encoding="utf-8"))
+        run = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not a simulation run's JSON (not UTF-8 text: byte {error.start})") from None
+        raise ValueError(f"{name}: not a simulation run's JSON (not UTF-8 text: byte {error.start})") from None
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not a simulation run's JSON ({error.msg} at line {error.lineno}, "
+        raise ValueError(f"{name}: not a simulation run's JSON ({error.msg} at line {error.lineno}, "
                          f"column {error.colno})") from None
     if not isinstance(run, dict):
-        raise ValueError(f"{path}: not a simulation run: the top level is a JSON {type(run).__name__}, "
+        raise ValueError(f"{name}: not a simulation run: the top level is a JSON {type(run).__name__}, "
                          f"not an object with {', '.join(REQUIRED_KEYS)}")
     missing = [key for key in REQUIRED_KEYS if key not in run]
     if missing:
-        raise ValueError(f"{path}: not a simulation run: missing key{'s' if len(missing) > 1 else ''} "
+        raise ValueError(f"{name}: not a simulation run: missing key{'s' if len(missing) > 1 else ''} "
                          f"{', '.join(missing)}")
     if not all(isinstance(run[key], list) for key in REQUIRED_KEYS):
-        raise ValueError(f"{path}: not a simulation run: {', '.join(REQUIRED_KEYS)} must be lists")
+        raise ValueError(f"{name}: not a simulation run: {', '.join(REQUIRED_KEYS)} must be lists")
     for index, agent in enumerate(run["agents"]):
         lacking = [key for key in AGENT_KEYS if not isinstance(agent, dict) or key not in agent]
         if lacking:
-            raise ValueError(f"{path}: not a simulation run: agent {index} lacks {', '.join(lacking)}")
+            raise ValueError(f"{name}: not a simulation run: agent {index} lacks {', '.join(lacking)}")
+        if not isinstance(agent["start_balance"], (int, float)) or isinstance(agent["start_balance"], bool):
+            raise ValueError(f"{name}: not a simulation run: agent {index}'s start_balance is not a number")
+    for key, fields in ENTRY_FIELDS.items():
+        for index, entry in enumerate(run[key]):
+            wrong = [field for field, kinds in fields.items() if not isinstance(entry, dict)
+                     or not isinstance(entry.get(field, ()), kinds) or isinstance(entry.get(field), bool)]
+            if wrong:
+                raise ValueError(f"{name}: not a simulation run: {key}[{index}] has no valid {', '.join(wrong)}")
     return run
 
 
@@ -258,12 +274,7 @@ def _combined_series(runs: list[tuple[str, dict]]) -> list[dict[str, Any]]:
 def combine(runs: list[tuple[str, dict]], png_path: str | os.PathLike,
             html_path: str | os.PathLike | None = None) -> None:
     """Overlay saved runs, each ``(label, run)``: a PNG, and the HTML page too if ``html_path`` is given."""
-    if not runs:
-        raise ValueError("combine needs at least one run")
-    series = _combined_series(runs)
-    title = "combined: " + ", ".join(label for label, _ in runs)
-    if len(title) > 100:
-        title = f"{len(runs)} runs combined"
+    title, series = _combined(runs)
     fig, ax = plt.subplots(figsize=FIGSIZE)
     ax2 = ax.twinx()
     handles = []
@@ -279,7 +290,15 @@ def combine(runs: list[tuple[str, dict]], png_path: str | os.PathLike,
         handles.append(Line2D([], [], color=s["colour"], linestyle=s["dash"], label=s["label"]))
     _finish_png(fig, ax, ax2, handles, title, png_path)
     if html_path is not None:
-        _write_page(html_path, title, series)
+        _write_page(html_path, _page_data(title, series))
+
+
+def _combined(runs: list[tuple[str, dict]]) -> tuple[str, list[dict[str, Any]]]:
+    """The title and the series of overlaid runs."""
+    if not runs:
+        raise ValueError("combine needs at least one run")
+    title = "combined: " + ", ".join(label for label, _ in runs)
+    return (title if len(title) <= 100 else f"{len(runs)} runs combined"), _combined_series(runs)
 
 
 # ------------------------------------------------------------------ HTML
@@ -307,8 +326,8 @@ def _page_series(series: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def write_html(run: dict, path: str | os.PathLike, title: str) -> None:
-    """The run's chart as one self-contained, offline, interactive HTML page."""
+def _run_series(run: dict) -> list[dict[str, Any]]:
+    """A run's series: each agent's balance, then the accuracy and the baseline."""
     series = _agent_series(run)
     accuracy = _accuracy_points(run)
     if accuracy:
@@ -318,13 +337,32 @@ def write_html(run: dict, path: str | os.PathLike, title: str) -> None:
     if baseline is not None:
         series.append({"label": f"baseline (all data) {baseline:.1f}%", "colour": ACCURACY_COLOUR, "dash": ":",
                        "points": [], "baseline": baseline, "address": "", "axis": "right"})
-    _write_page(path, title, series, _left_label(run))
+    return series
 
 
-def _write_page(path: str | os.PathLike, title: str, series: list[dict[str, Any]],
-                left_label: str = BALANCE_LABEL) -> None:
-    data = {"title": str(title), "left": left_label, "series": _page_series(series)}
-    parts = {"TITLE": html.escape(str(title)), "DATA": _safe_json(data)}
+def _page_data(title: str, series: list[dict[str, Any]], left_label: str = BALANCE_LABEL) -> dict[str, Any]:
+    """What a chart page draws: ``{title, left, series: [{name, who, colour, dash, axis, points, baseline?}]}``,
+    ``points`` being [day, value] pairs, ``dash`` an SVG dash array, ``axis`` left (balances) or right (accuracy %)."""
+    return {"title": str(title), "left": left_label, "series": _page_series(series)}
+
+
+def run_chart(run: dict, title: str) -> dict[str, Any]:
+    """The run's chart as data (what ``write_html`` embeds; the web dashboard draws it too)."""
+    return _page_data(title, _run_series(run), _left_label(run))
+
+
+def combined_chart(runs: list[tuple[str, dict]]) -> dict[str, Any]:
+    """Overlaid runs as data (what ``combine``'s HTML page embeds)."""
+    return _page_data(*_combined(runs))
+
+
+def write_html(run: dict, path: str | os.PathLike, title: str) -> None:
+    """The run's chart as one self-contained, offline, interactive HTML page."""
+    _write_page(path, run_chart(run, title))
+
+
+def _write_page(path: str | os.PathLike, data: dict[str, Any]) -> None:
+    parts = {"TITLE": html.escape(data["title"]), "DATA": _safe_json(data)}
     page = re.sub(r"%%(TITLE|DATA)%%", lambda match: parts[match.group(1)], _PAGE)  # one pass
     pathlib.Path(path).write_text(page, encoding="utf-8")
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from dashboard.runs import add_runs_flag
 from sumchain.serve import port_number, stop_requested, url_host
 
 
@@ -26,6 +27,7 @@ def add_parser(commands: Any) -> None:
     dashboard.add_argument("--port", type=port_number, default=8546, help="port the dashboard listens on")
     dashboard.add_argument("--host", default="127.0.0.1",
                            help="address the dashboard binds; loopback unless you mean to expose the proxy")
+    add_runs_flag(dashboard)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,14 +35,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    from dashboard.app import dashboard_app, mount
+    from dashboard.app import MAX_REQUEST_BYTES, dashboard_app, mount
     from dashboard.proxy import loopback_host
     from rpc.hosts import is_loopback
 
     stopping = stop_requested()
-    root = web.Application(middlewares=[loopback_host] if is_loopback(args.host) else [])
+    # The root's limit is the one aiohttp applies to every request, the sub-app's routes included.
+    root = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[loopback_host] if is_loopback(args.host) else [])
     root.router.add_get("/", _to_dashboard)
-    mount(root, dashboard_app(upstream=args.rpc))
+    mount(root, dashboard_app(upstream=args.rpc, runs_dir=args.runs))
     runner = web.AppRunner(root, access_log=None)
     await runner.setup()
     try:

@@ -14,6 +14,7 @@ import sys
 from importlib.metadata import version
 from typing import Any
 
+from dashboard.runs import add_runs_flag
 from genesis import DEV_GENESIS
 from node.accounts import DEFAULT_MNEMONIC
 from node.chain import Chain
@@ -73,6 +74,7 @@ def add_parser(commands: Any) -> None:
                       help="log verbosity: info shows mined transactions, debug every request")
     node.add_argument("--no-dashboard", action="store_true",
                       help="do not serve the web dashboard at /dashboard/ (docs/dashboard.md)")
+    add_runs_flag(node)
     node.add_argument("--no-ml-precompiles", action="store_true",
                       help="run the plain hardfork: no ML precompiles at 0x0501... (docs/precompiles.md)")
 
@@ -105,7 +107,7 @@ async def _serve(args: argparse.Namespace) -> int:
     )
     allow_origin = args.allow_origin if args.allow_origin is not None else ("*" if is_loopback(args.host) else None)
     runner = web.AppRunner(RpcServer(Api(chain, miner, limits), allow_origin=allow_origin).app(
-        dashboard=not args.no_dashboard), access_log=None)
+        dashboard=not args.no_dashboard, runs_dir=args.runs), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
     try:

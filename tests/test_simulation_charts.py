@@ -183,6 +183,13 @@ def test_load_run_reads_a_saved_run(tmp_path):
     (json.dumps({"agents": [], "accuracies": [], "balances": {}}), "must be lists"),
     (json.dumps({"agents": [{"address": GOOD}], "accuracies": [], "balances": []}),
      "agent 0 lacks good, start_balance"),
+    (json.dumps({"agents": [{"address": GOOD, "good": True, "start_balance": "lots"}], "accuracies": [], "balances": []}),
+     "agent 0's start_balance is not a number"),
+    (json.dumps({"agents": [], "accuracies": [{"t": 1}], "balances": []}), "accuracies[0] has no valid accuracy"),
+    (json.dumps({"agents": [], "accuracies": [], "balances": [{"t": 1, "a": GOOD, "b": True}, 2]}),
+     "balances[0] has no valid b"),
+    (json.dumps({"agents": [], "accuracies": [{"t": 1, "accuracy": None}], "balances": [2]}),
+     "balances[0] has no valid t, a, b"),
 ])
 def test_load_run_errors_are_one_line_naming_the_file(tmp_path, content, expected):
     path = tmp_path / "bad-simulation_data.json"

@@ -2,15 +2,15 @@
 // explorer, the models); the node's health shown as a banner; the account picker; the
 // transactions this page sent, with their gas, at the foot of every page.
 import { Abis } from "./abi.js";
-import { chain, h, link } from "./dom.js";
+import { POLL_MS, chain, h, link } from "./dom.js";
 import { account, block, latestBlocks, transaction } from "./explorer.js";
 import { MARKET_ROUTE, marketView } from "./market-pages.js";
 import { model, modelList } from "./model-pages.js";
 import { Models } from "./models.js";
 import { NodeDown, Rpc } from "./rpc.js";
+import { runs } from "./runs-page.js";
 import { Wallet, sentTable } from "./wallet.js";
 
-const POLL_MS = 2000;
 const view = document.getElementById("view");
 const down = document.getElementById("down");
 let nodeLabel = ""; // the node the page reads: its URL behind the proxy, else this origin
@@ -26,6 +26,7 @@ const ROUTES = [
   [/^models$/, () => modelList(), false],
   [/^model\/(.+)$/, (address) => model(address), false],
   [MARKET_ROUTE, (address, id) => marketView(address, id), false],
+  [/^runs$/, () => runs(), false],
 ];
 
 async function render() {

@@ -1,9 +1,13 @@
 // What every page's views share: building elements (text only: nothing from the chain is HTML),
-// the formats of numbers, hashes and times, and the page's connection to the chain.
+// the formats of numbers, hashes and times, the page's connection to the chain, and polling it.
+import { NodeDown } from "./rpc.js";
 
 // Filled once by app.js's start(): the JSON-RPC client, the contracts' ABIs, the precompiles'
 // names, the models on the chain, the wallet that signs.
 export const chain = { rpc: null, abis: null, precompiles: {}, models: null, wallet: null };
+
+// How often a page asks the node again: the front page's blocks, the model list, the down banner's probe.
+export const POLL_MS = 2000;
 
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -43,3 +47,20 @@ export function duration(seconds) {
 
 export const relative = (seconds, now) => (Number(seconds) >= Number(now)
   ? `in ${duration(Number(seconds) - Number(now))}` : `${duration(Number(now) - Number(seconds))} ago`);
+
+// Calls `refresh` every POLL_MS while `element` is on the page (the first call a period after it is drawn),
+// so the rest of the page (a form being filled) stays as it is. A node that does not answer ends it: the
+// page is redrawn when the node is back. Another failure shows in `element`, and the polling goes on.
+export function refreshWhileShown(element, refresh) {
+  const tick = async () => {
+    if (!element.isConnected) return;
+    try {
+      await refresh();
+    } catch (error) {
+      if (error instanceof NodeDown) return;
+      element.replaceChildren(h("p", { class: "error" }, error.message));
+    }
+    setTimeout(tick, POLL_MS);
+  };
+  setTimeout(tick, POLL_MS);
+}
