@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from . import catalog
+from . import catalog, deploying
 from .proxy import Proxy
 
 STATIC = pathlib.Path(__file__).resolve().parent / "static"
@@ -27,6 +27,7 @@ def dashboard_app(upstream: str | None = None, max_request_bytes: int = MAX_REQU
     for name, payload in (("config", config), ("abis", catalog.abis()), ("precompiles", catalog.precompiles())):
         app.router.add_get(f"/api/{name}", _json_route(payload))
     app.router.add_get("/api/bytecode/{name}", _bytecode)
+    deploying.install(app)
     app.router.add_static("/static/", STATIC)
     if upstream:
         Proxy(upstream).install(app)
