@@ -14,6 +14,7 @@ from bench.harness import anvil_binary, anvil_node
 from contracts.bindings import Connection, IncentiveSettings, Trainer, deploy, parse_model
 from contracts.bindings.contract import Sender
 from contracts.bindings.rpc import RpcClient
+from dashboard.app import MAX_REQUEST_BYTES
 from tests.browser import page
 from tests.test_dashboard import ACCOUNT_0, WAIT_MS, dashboard_for, node  # noqa: F401 (fixtures)
 from tests.test_dashboard_wallet import INJECTED
@@ -137,7 +138,7 @@ def test_a_model_deployed_from_the_page_is_the_one_deploy_makes(node, tmp_path, 
     assert (info.incentive, info.encoder) == ("points", document.get("encoder", "none"))
 
 
-def test_a_bad_field_broken_json_and_bad_settings_are_named_and_nothing_is_sent(node, tmp_path):
+def test_a_bad_field_broken_json_a_huge_file_and_bad_settings_are_named_and_nothing_is_sent(node, tmp_path):
     bad_field = {**DENSE, "weights": [1.0, "heavy", 0.5]}
     before = nonce(node)
     with page(loopback=True) as tab:
@@ -145,8 +146,19 @@ def test_a_bad_field_broken_json_and_bad_settings_are_named_and_nothing_is_sent(
         assert said == "bad-field.json: field 'weights[1]': expected a number, got 'heavy'"
         tab.click("#deploy-button")
         tab.get_by_text("Choose a valid model file first.").wait_for(timeout=WAIT_MS)
-        said = choose(tab, f"{node}/dashboard/", model_file(tmp_path, "broken", '{"type": "naive bayes",'))
+        # Broken JSON, dropped on the form.
+        drop = tab.evaluate_handle("""() => {
+          const files = new DataTransfer();
+          files.items.add(new File(['{"type": "naive bayes",'], "broken.json", { type: "application/json" }));
+          return files;
+        }""")
+        tab.dispatch_event("#deploy-form", "drop", {"dataTransfer": drop})
+        tab.wait_for_function("!document.querySelector('#model-summary').textContent.startsWith('Checking')",
+                              timeout=WAIT_MS)
+        said = tab.locator("#deploy-error").inner_text()
         assert said.startswith("broken.json: not JSON: Expecting property name enclosed in double quotes: line 1")
+        huge = model_file(tmp_path, "huge", json.dumps({**DENSE, "padding": "x" * MAX_REQUEST_BYTES}))
+        assert choose(tab, f"{node}/dashboard/", huge).startswith("the dashboard server answered 413: ")
         assert "classes" in choose(tab, f"{node}/dashboard/", model_file(tmp_path, "good", DENSE))
         tab.select_option("#incentive", "points")
         tab.fill("#incentive-settings [name=refund_wait_s]", "soon")

@@ -32,6 +32,7 @@ const span = (first, end) => (end - first > 1 ? `${first}-${end - 1}` : end > fi
 export async function deployPage() {
   plan ??= await getJson("api/deploy");
   let model = null; // the checked model, in contract units (integers as decimal strings)
+  let fileName = ""; // the name a file gives (as the CLI's --name default), kept until the user types one
   const fileInput = h("input", { type: "file", id: "model-file", accept: ".json,application/json", "aria-label": "model file" });
   const summary = h("p", { id: "model-summary", class: "muted" }, "No model file yet: drop one here or choose it.");
   const name = h("input", { id: "model-name", "aria-label": "name", placeholder: "the file's name" });
@@ -71,7 +72,8 @@ export async function deployPage() {
       return;
     }
     summary.textContent = `${file.name}: ${model.type} (${model.contract}), classes ${model.classifications.join(", ")}`;
-    name.value ||= file.name.replace(/\.json$/i, "");
+    if (!name.value || name.value === fileName) name.value = file.name.replace(/\.json$/i, "");
+    fileName = file.name.replace(/\.json$/i, "");
     encoder.value = model.encoder ?? "none";
   }
 
@@ -80,16 +82,17 @@ export async function deployPage() {
     showError(null);
     if (!model) return showError("Choose a valid model file first.");
     if (!name.value.trim()) return showError("Field 'name': give the model a name.");
+    if (!chain.wallet.account) return showError("No account to send from: the node has no dev accounts and no wallet is connected.");
     const values = Object.fromEntries(plan.incentive.fields[kind.value].map(({ name: field }) => {
       const input = settings.querySelector(`[name="${field}"]`);
       return [field, input.type === "checkbox" ? input.checked : input.value];
     }));
-    const incentive = await post("api/incentive/check", JSON.stringify({ kind: kind.value, ...values }));
-    if (incentive.error) return showError(`Incentive mechanism: ${incentive.error}`);
     button.disabled = true;
     const deployer = new Deployer();
-    progress.replaceChildren(deployer.table);
     try {
+      const incentive = await post("api/incentive/check", JSON.stringify({ kind: kind.value, ...values }));
+      if (incentive.error) return showError(`Incentive mechanism: ${incentive.error}`);
+      progress.replaceChildren(deployer.table);
       const trainer = await deployer.deploy(model, name.value.trim(), description.value, encoder.value.trim() || "none", incentive);
       progress.append(h("p", { id: "deployed" }, `Deployed in ${deployer.count} transactions: `,
         link(`model/${trainer}`, `the model's page (${short(trainer)})`)));
