@@ -12,7 +12,7 @@ import pytest
 
 from bench.harness import anvil_binary, anvil_node
 from contracts.bindings import Connection, IncentiveSettings, Trainer, deploy, parse_model
-from contracts.bindings.contract import Sender
+from contracts.bindings.contract import Function, Sender
 from contracts.bindings.rpc import RpcClient
 from dashboard.app import MAX_REQUEST_BYTES
 from tests.browser import page
@@ -69,14 +69,15 @@ def choose(tab, dashboard: str, path: str) -> str:
 
 
 def deploy_on_page(tab, dashboard: str, path: str, description: str = "", kind: str | None = None,
-                   settings: dict[str, str] | None = None) -> tuple[str, list[list[str]]]:
+                   settings: dict[str, str | bool] | None = None) -> tuple[str, list[list[str]]]:
     """Deploy the file from the page: (the trainer it links to, the status table's rows)."""
     assert "classes" in choose(tab, dashboard, path)
     tab.fill("#model-description", description)
     if kind:
         tab.select_option("#incentive", kind)
     for name, value in (settings or {}).items():
-        tab.fill(f"#incentive-settings [name={name}]", value)
+        field = tab.locator(f"#incentive-settings [name={name}]")
+        field.set_checked(value) if isinstance(value, bool) else field.fill(value)
     tab.click("#deploy-button")
     tab.wait_for_selector("#deployed, #deploy-error:not([hidden])", timeout=DEPLOY_MS)
     assert tab.locator("#deploy-error").is_hidden(), tab.locator("#deploy-error").inner_text()
@@ -136,6 +137,23 @@ def test_a_model_deployed_from_the_page_is_the_one_deploy_makes(node, tmp_path, 
         trainer, rows = deploy_on_page(tab, f"{node}/dashboard/", model_file(tmp_path, kind, document))
     info = assert_same_model(node, document, trainer, rows, SAMPLES[kind]).info()
     assert (info.incentive, info.encoder) == ("points", document.get("encoder", "none"))
+
+
+def test_a_prediction_market_takes_its_own_settings(node, tmp_path):
+    document = {**MODELS["naive bayes"], "featureCounts": [[[0, 1]], [[1, 1]], [[2, 1]]], "totalNumFeatures": 3}
+    with page(loopback=True) as tab:
+        tab.goto(f"{node}/dashboard/#/deploy")
+        tab.select_option("#incentive", "prediction-market")
+        assert tab.locator("#incentive-settings [name=refund_wait_s]").count() == 0  # not a market's setting
+        trainer, rows = deploy_on_page(tab, f"{node}/dashboard/", model_file(tmp_path, "market", document),
+                                       kind="prediction-market", settings={
+                                           "min_stake": "5", "allow_greater_deposit": True, "reveal_timeout_s": "600"})
+    settings = IncentiveSettings("prediction-market", min_stake=5, allow_greater_deposit=True, reveal_timeout_s=600)
+    mine = assert_same_model(node, document, trainer, rows, SAMPLES["naive bayes"], settings)
+    market = mine.incentive_mechanism
+    views = [Function(name, (), (kind,)) for name, kind in
+             (("minStake", "uint256"), ("allowGreaterDeposit", "bool"), ("revealTimeoutS", "uint32"))]
+    assert [mine.conn.call(market, view) for view in views] == [5, True, 600]
 
 
 def test_a_bad_field_broken_json_a_huge_file_and_bad_settings_are_named_and_nothing_is_sent(node, tmp_path):
