@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from . import catalog, market
+from . import catalog, deploying, market
 from .proxy import Proxy
 from .runs import Runs
 
@@ -29,6 +29,7 @@ def dashboard_app(upstream: str | None = None, max_request_bytes: int = MAX_REQU
     for name, payload in (("config", config), ("abis", catalog.abis()), ("precompiles", catalog.precompiles())):
         app.router.add_get(f"/api/{name}", _json_route(payload))
     app.router.add_get("/api/bytecode/{name}", _bytecode)
+    deploying.install(app)
     market.install(app)
     Runs(runs_dir).install(app)
     app.router.add_static("/static/", STATIC)

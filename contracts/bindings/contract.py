@@ -28,7 +28,9 @@ RECEIPT_POLL_FIRST_S, RECEIPT_POLL_MAX_S = 0.002, 0.2  # receipt polling: the fi
 # EIP-3860: a creation's code (bytecode and constructor arguments) is at most 49,152 bytes.
 MAX_INITCODE_SIZE = 49_152
 # How nodes word "this needs more gas than the cap" (geth, Anvil, sumchain).
-_OUT_OF_GAS = ("out of gas", "gas required exceeds", "intrinsic gas too low", "exceeds block gas limit")
+OUT_OF_GAS = ("out of gas", "gas required exceeds", "intrinsic gas too low", "exceeds block gas limit")
+# How they word "this call ran longer than I allow".
+TIMED_OUT = ("timeout", "timed out")
 _ERROR_SELECTOR = keccak(text="Error(string)")[:4]
 _PANIC_SELECTOR = keccak(text="Panic(uint256)")[:4]
 _PANICS = {
@@ -144,8 +146,7 @@ def _revert_from(error: NodeError) -> Reverted | None:
 
 
 def _is_timeout(error: NodeError) -> bool:
-    message = error.message.lower()
-    return "timeout" in message or "timed out" in message
+    return any(words in error.message.lower() for words in TIMED_OUT)
 
 
 def _raise_refusal(error: NodeError) -> None:
@@ -154,7 +155,7 @@ def _raise_refusal(error: NodeError) -> None:
     revert = _revert_from(error)
     if revert is not None:
         raise revert from None
-    if any(words in error.message.lower() for words in _OUT_OF_GAS):
+    if any(words in error.message.lower() for words in OUT_OF_GAS):
         raise OverGasCap(f"needs more than {TX_GAS_CAP:,} gas ({error.message})") from None
     if not _is_timeout(error):
         raise error from None

@@ -126,16 +126,8 @@ def deploy(conn: Connection, model: Model, name: str, description: str = "", enc
     deployer = Deployer(conn, on_step)
     classifier = deployer.classifier(model)
     data_handler = deployer.create("DataHandler64", "DataHandler64", (), ())
-    if incentive.kind == STAKEABLE:
-        mechanism = deployer.create("Stakeable64", "Stakeable64", STAKEABLE_CONSTRUCTOR, (
-            incentive.refund_wait_s, incentive.owner_claim_wait_s, incentive.any_address_claim_wait_s,
-            incentive.cost_weight))
-    elif incentive.kind == PREDICTION_MARKET:
-        mechanism = deployer.create("PredictionMarket", "PredictionMarket", PREDICTION_MARKET_CONSTRUCTOR, (
-            incentive.min_stake, incentive.allow_greater_deposit, incentive.reveal_timeout_s))
-    else:
-        mechanism = deployer.create("Points64", "Points64", POINTS_CONSTRUCTOR, (
-            incentive.refund_wait_s, incentive.owner_claim_wait_s, incentive.any_address_claim_wait_s))
+    contract, types, args = incentive_constructor(incentive)
+    mechanism = deployer.create(contract, contract, types, args)
     trainer = deployer.create("CollaborativeTrainer64", "CollaborativeTrainer64", TRAINER_CONSTRUCTOR,
                               (name, description, encoder, data_handler, mechanism, classifier))
     for part, address in (("classifier", classifier), ("data handler", data_handler),
@@ -143,6 +135,19 @@ def deploy(conn: Connection, model: Model, name: str, description: str = "", enc
         deployer.send(f"transferOwnership of the {part} to the trainer", address,
                       TRANSFER_OWNERSHIP.encode(trainer))
     return Deployment(trainer, classifier, data_handler, mechanism, deployer.steps)
+
+
+def incentive_constructor(incentive: IncentiveSettings) -> tuple[str, tuple[str, ...], tuple[Any, ...]]:
+    """The incentive mechanism's contract, its constructor's types and their arguments."""
+    if incentive.kind == STAKEABLE:
+        return "Stakeable64", STAKEABLE_CONSTRUCTOR, (
+            incentive.refund_wait_s, incentive.owner_claim_wait_s, incentive.any_address_claim_wait_s,
+            incentive.cost_weight)
+    if incentive.kind == PREDICTION_MARKET:
+        return "PredictionMarket", PREDICTION_MARKET_CONSTRUCTOR, (
+            incentive.min_stake, incentive.allow_greater_deposit, incentive.reveal_timeout_s)
+    return "Points64", POINTS_CONSTRUCTOR, (
+        incentive.refund_wait_s, incentive.owner_claim_wait_s, incentive.any_address_claim_wait_s)
 
 
 class Deployer:

@@ -2,6 +2,7 @@
 // explorer, the models); the node's health shown as a banner; the account picker; the
 // transactions this page sent, with their gas, at the foot of every page.
 import { Abis } from "./abi.js";
+import { deployPage } from "./deploy-page.js";
 import { POLL_MS, chain, h, link } from "./dom.js";
 import { account, block, latestBlocks, transaction } from "./explorer.js";
 import { MARKET_ROUTE, marketView } from "./market-pages.js";
@@ -25,6 +26,7 @@ const ROUTES = [
   [/^address\/(.+)$/, (address) => account(address), false],
   [/^models$/, () => modelList(), false],
   [/^model\/(.+)$/, (address) => model(address), false],
+  [/^deploy$/, () => deployPage(), false],
   [MARKET_ROUTE, (address, id) => marketView(address, id), false],
   [/^runs$/, () => runs(), false],
 ];

@@ -20,6 +20,13 @@ export class Reverted extends Error {
   }
 }
 
+// The gas limit to send with: the estimate plus a tenth (the state may move before it is mined),
+// never over `cap` when one is given, as the Python bindings send (contracts/bindings/contract.py gas_limit).
+export function gasLimit(estimate, cap = null) {
+  const limit = estimate + estimate / 10n;
+  return cap !== null && limit > cap ? cap : limit;
+}
+
 export class Wallet {
   constructor(rpc, abis) {
     this.rpc = rpc;
@@ -77,7 +84,9 @@ export class Wallet {
   }
 
   // Send {to, data, value} from the chosen account as `action`; {hash, receipt, gasUsed}.
-  // Reverted when the contract refuses it (estimated, or once mined).
+  // Reverted when the contract refuses it (estimated, or once mined). With `gas` (a limit the
+  // caller estimated, as the deployer does to fit each transaction under the cap) it is not
+  // estimated again.
   async send(action, request) {
     const from = this.account;
     if (!from) throw new Error("no account to send from: the node has no dev accounts and no wallet is connected");
@@ -85,7 +94,7 @@ export class Wallet {
     const entry = { action, hash: null, status: "estimating", gasUsed: null, error: null };
     this.record(entry);
     try {
-      tx.gas = await this.estimate(tx);
+      tx.gas = request.gas === undefined ? await this.estimate(tx) : "0x" + BigInt(request.gas).toString(16);
       entry.status = "pending";
       entry.hash = this.choice === INJECTED
         ? await this.injected.request({ method: "eth_sendTransaction", params: [tx] })
@@ -110,12 +119,10 @@ export class Wallet {
     this.changed();
   }
 
-  // The gas limit: the node's estimate plus a tenth (the state may move before it is mined), as
-  // the Python bindings send (contracts/bindings/contract.py gas_limit).
+  // The gas limit: the node's estimate plus a tenth.
   async estimate(tx) {
     try {
-      const estimate = BigInt(await this.rpc.call("eth_estimateGas", [tx]));
-      return "0x" + (estimate + estimate / 10n).toString(16);
+      return "0x" + gasLimit(BigInt(await this.rpc.call("eth_estimateGas", [tx]))).toString(16);
     } catch (error) {
       throw this.refusal(error);
     }
