@@ -6,6 +6,7 @@ mid-way; and on Anvil through ``sumchain dashboard --rpc``, where chunks halve."
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 
 import pytest
@@ -19,6 +20,7 @@ from tests.browser import page
 from tests.test_dashboard import ACCOUNT_0, WAIT_MS, dashboard_for, node  # noqa: F401 (fixtures)
 from tests.test_dashboard_wallet import INJECTED
 
+SCREENSHOT = pathlib.Path(__file__).resolve().parent.parent / "docs" / "dashboard-deploy.png"
 DEPLOY_MS = 120_000  # a whole deployment, every transaction mined
 DENSE = {"type": "dense perceptron", "classifications": ["neg", "pos"], "weights": [1.0, -1.0, 0.5] * 400,
          "intercept": 0.25, "learningRate": 0.5}
@@ -121,11 +123,22 @@ def test_a_dense_perceptron_deployed_from_the_page_with_stakeable_waits(node, tm
         assert all(int(row[4].replace(",", "")) > 0 and row[3].startswith("0x") for row in rows)
         assert tab.locator("#deployed").inner_text().startswith("Deployed in 9 transactions")
         assert nonce(node) - before == len(rows)
-        tab.click("#deployed a")  # the new model's page
-        tab.wait_for_selector("#model", timeout=WAIT_MS)
+        if os.environ.get("SUMCHAIN_SCREENSHOTS") == "1":
+            tab.set_viewport_size({"width": 1200, "height": 900})
+            tab.screenshot(path=str(SCREENSHOT), full_page=True)
+        tab.click("#deployed a")  # the new model's page, where the deployed model takes data
+        tab.wait_for_selector("#sample-form", timeout=WAIT_MS)
         assert tab.locator("h1").inner_text() == "dense-model"  # the file name, as the CLI names it
+        unit = [10**9] + [0] * (len(DENSE["weights"]) - 1)
+        tab.fill("#sample", json.dumps(unit))
+        tab.select_option("#label", label="1: pos")
+        tab.click("#add")
+        tab.locator("#sample-result").get_by_text("added").wait_for(timeout=WAIT_MS)
     settings = IncentiveSettings("stakeable", 60, 120, 180, 7)
-    info = assert_same_model(node, DENSE, trainer, rows, SAMPLES["dense perceptron"], settings).info()
+    mine = assert_same_model(node, DENSE, trainer, rows, SAMPLES["dense perceptron"], settings)
+    [added] = mine.contributions()  # the sample added on the new model's page
+    assert (added.sender, added.label, added.data) == (ACCOUNT_0, 1, unit)
+    info = mine.info()
     assert (info.name, info.description, info.encoder, info.incentive) == ("dense-model", "from the page", "none", "stakeable")
     assert (info.refund_wait_s, info.owner_claim_wait_s, info.any_address_claim_wait_s, info.cost_weight) == (60, 120, 180, 7)
 

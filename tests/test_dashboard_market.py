@@ -26,7 +26,7 @@ from contracts.bindings.market import SECRETS_ENV, Market, SecretStore, labels_c
 from contracts.bindings.rpc import RpcClient
 from dashboard.app import dashboard_app
 from tests.browser import page
-from tests.test_dashboard import DashboardProcess
+from tests.test_dashboard import DashboardProcess, post
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "dashboard-market.png"
@@ -207,15 +207,6 @@ def test_a_market_by_address_and_addresses_that_are_not_one(served, market):
         tab.press("#open-market input", "Enter")
         tab.wait_for_selector("#market", timeout=WAIT_MS)
         assert market.address.lower() in tab.locator("#market").inner_text()
-
-
-def post(url: str, body: bytes, content_type: str = "application/json", **headers: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type, **headers})
-    try:
-        with urllib.request.urlopen(request) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def test_the_market_routes_take_the_pages_json_only_and_name_a_bad_field(served, market):
