@@ -295,8 +295,8 @@ def test_model_list_finds_the_deployed_models_on_the_chain(node, contributed):
         tab.goto(f"{node}/dashboard/#/models")
         tab.wait_for_selector("tr.model-row", timeout=WAIT_MS)
         rows = [row.split("\t") for row in tab.locator("tr.model-row").all_inner_texts()]
-        assert ["dashboard test", "dense perceptron", "points", "neg, pos", "1", "0 ETH"] in rows, rows
-        assert ["second model", "naive bayes", "points", "A, B, C", "0", "0 ETH"] in rows, rows
+        assert ["dashboard test", "a small model", "dense perceptron", "points", "neg, pos", "1", "0 ETH"] in rows, rows
+        assert ["second model", "", "naive bayes", "points", "A, B, C", "0", "0 ETH"] in rows, rows
         first = tab.get_by_role("link", name="dashboard test")
         assert first.get_attribute("href") == f"#/model/{contributed[0].address.lower()}"
         if os.environ.get("SUMCHAIN_SCREENSHOTS") == "1":

@@ -210,11 +210,11 @@ def test_model_list_shows_a_new_model_and_contribution_without_a_reload():
             row = tab.locator("tr.model-row")
             row.wait_for(timeout=WAIT_MS)
             info = trainer.info()
-            assert row.inner_text().split("\t") == [info.name, info.model_type, info.incentive,
+            assert row.inner_text().split("\t") == [info.name, info.description, info.model_type, info.incentive,
                                                     ", ".join(info.classifications), "0", "0 ETH"]
             assert (info.name, info.model_type) == ("polled model", "dense perceptron")
             sample = normalize([1, 0, 0])
             trainer.add_data(sample, trainer.predict(sample))
             assert trainer.info().total_submitted == 1  # what the chain holds, and the page shows
-            tab.locator("tr.model-row td:nth-child(5)", has_text="1").wait_for(timeout=WAIT_MS)
+            tab.locator("tr.model-row td:nth-child(6)", has_text="1").wait_for(timeout=WAIT_MS)
             assert tab.locator("#add-model input").input_value() == "0xbeef"

@@ -18,8 +18,9 @@ async function modelTable() {
   const addresses = await chain.models.discover();
   const summaries = await Promise.all(addresses.map((address) => chain.models.summary(address)));
   return summaries.length === 0 ? h("p", {}, "No models on this chain yet: `sumchain model deploy` adds one.")
-    : table(["name", "model type", "incentive", "classes", "contributions", "current deposit"], summaries.map((model) => h("tr", { class: "model-row" },
+    : table(["name", "description", "model type", "incentive", "classes", "contributions", "current deposit"], summaries.map((model) => h("tr", { class: "model-row" },
       h("td", {}, link(`model/${model.address}`, model.name)),
+      h("td", {}, model.description),
       h("td", {}, model.type),
       h("td", {}, model.incentive),
       h("td", {}, model.classes.join(", ")),
