@@ -29,6 +29,18 @@ export const addressLink = (address) => (address ? link(`address/${address}`, ad
 export const gas = (amount) => Number(amount).toLocaleString("en");
 export const isAddress = (text) => /^0x[0-9a-fA-F]{40}$/.test(text);
 
+// A box to open a contract's page by its address: `route` is the page's hash before the address.
+export function addressForm(id, route, what, button) {
+  const form = h("form", { id },
+    h("input", { name: "address", placeholder: `0x… ${what}'s address`, "aria-label": `${route} address` }), " ",
+    h("button", { type: "submit" }, button));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    location.hash = `#/${route}/${form.address.value.trim()}`;
+  });
+  return form;
+}
+
 // A time in chain seconds as UTC, and how far it is from `now` ("in 2 h 5 min", "3 d ago").
 export const utc = (seconds) => new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
 

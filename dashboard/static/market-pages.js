@@ -2,7 +2,7 @@
 // a new request from a labelled CSV) and a request (its state, deadlines, submissions, winner, what
 // comes next, and the steps: submit, reveal, claim, advance, withdraw). Each step does what the
 // Python bindings' step does (contracts/bindings/market.py), its transactions sent by the wallet.
-import { addressLink, chain, field, h, isAddress, link, relative, table, utc } from "./dom.js";
+import { addressForm, addressLink, chain, field, h, isAddress, link, relative, table, utc } from "./dom.js";
 import { BountyMarket, FieldError, fetchConfig, fileBase64, post } from "./market.js";
 import { NodeDown } from "./rpc.js";
 import { Reverted } from "./wallet.js";
@@ -78,16 +78,7 @@ function secretDownload(kind, commitment, secret) {
 
 const contentLink = (address, text) => h("a", { href: `api/content/${address}`, download: address }, text ?? address);
 
-function openForm() {
-  const form = h("form", { id: "open-market" },
-    h("input", { name: "address", placeholder: "0x… a BountyMarket's address", "aria-label": "market address" }), " ",
-    h("button", { type: "submit" }, "Open market"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    location.hash = `#/market/${form.address.value.trim()}`;
-  });
-  return form;
-}
+const openForm = () => addressForm("open-market", "market", "a BountyMarket", "Open market");
 
 // #/market: the market `sumchain market deploy` (Market.deploy) recorded for this chain, else a box.
 async function marketHome() {

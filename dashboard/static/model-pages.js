@@ -1,18 +1,9 @@
 // The models' views: the list of the SUM models found on the chain, read again at each new block
 // while it is shown, and one model's page (model-page.js).
-import { chain, ether, h, isAddress, link, refreshWhileShown, table } from "./dom.js";
+import { addressForm, chain, ether, h, isAddress, link, refreshWhileShown, table } from "./dom.js";
 import { modelPage } from "./model-page.js";
 
-function addModelForm() {
-  const form = h("form", { id: "add-model" },
-    h("input", { name: "address", placeholder: "0x… a CollaborativeTrainer64's address", "aria-label": "model address" }), " ",
-    h("button", { type: "submit" }, "Open model"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    location.hash = `#/model/${form.address.value.trim()}`;
-  });
-  return form;
-}
+const addModelForm = () => addressForm("add-model", "model", "a CollaborativeTrainer64", "Open model");
 
 async function modelTable() {
   const addresses = await chain.models.discover();
