@@ -13,6 +13,8 @@ from aiohttp import web
 
 from sumchain.simulate import DEFAULT_OUT
 
+from .proxy import refusal
+
 # simulation.charts (matplotlib: half a second) is imported where it is used, so the node starts without it.
 
 SUFFIX = "-simulation_data.json"
@@ -105,8 +107,9 @@ class Runs:
         """A run's file opened in the page (?name=its file name, for messages): its summary and its chart."""
         from simulation.charts import parse_run, run_chart
 
-        if request.content_type != "application/json":  # what a foreign page could send without a preflight
-            return web.json_response({"error": "a run is posted as application/json"}, status=415)
+        refused = refusal(request)  # what a foreign page could send without a preflight
+        if refused is not None:
+            return refused
         name = request.query.get("name", "the file")
         try:
             run = parse_run(await request.read(), name)

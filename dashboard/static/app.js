@@ -3,7 +3,7 @@
 // transactions this page sent, with their gas, at the foot of every page.
 import { Abis } from "./abi.js";
 import { deployPage } from "./deploy-page.js";
-import { POLL_MS, chain, h, link } from "./dom.js";
+import { POLL_MS, api, chain, h, link } from "./dom.js";
 import { account, block, latestBlocks, transaction } from "./explorer.js";
 import { MARKET_ROUTE, marketView } from "./market-pages.js";
 import { model, modelList } from "./model-pages.js";
@@ -91,8 +91,7 @@ async function drawWallet() {
 }
 
 async function start() {
-  const get = async (path) => (await fetch(path)).json();
-  const [config, abis, precompiles] = await Promise.all(["api/config", "api/abis", "api/precompiles"].map(get));
+  const [config, abis, precompiles] = await Promise.all(["api/config", "api/abis", "api/precompiles"].map((path) => api(path)));
   const url = new URL(config.rpc, location.href);
   chain.rpc = new Rpc(url.href, onHealth);
   chain.abis = new Abis(abis);

@@ -5,7 +5,7 @@
 // the same order, chunks of the same sizes (api/deploy), halved while one does not fit under the
 // gas cap or the initcode limit, ownership handed to the trainer last. Each transaction is a row
 // of a live status table; the end links to the new model's page.
-import { addressLink, chain, gas, h, link, short } from "./dom.js";
+import { addressLink, api, chain, gas, h, link, postJson, short } from "./dom.js";
 import { RpcError } from "./rpc.js";
 import { Reverted, gasLimit } from "./wallet.js";
 
@@ -15,22 +15,11 @@ const bytecodes = new Map(); // contract name -> creation code, from api/bytecod
 // Too big for one transaction (deploy.py's OverGasCap): the chunk is halved.
 class OverGasCap extends Error {}
 
-async function getJson(path) {
-  return (await fetch(path)).json();
-}
-
-// A POST to one of the Python routes; its JSON, or an Error saying what the server answered.
-async function post(path, body) {
-  const answer = await fetch(path, { method: "POST", body });
-  if (!answer.ok) throw new Error(`the dashboard server answered ${answer.status}: ${await answer.text()}`);
-  return answer.json();
-}
-
 // deploy.py's _span: "0-449", "450", "none".
 const span = (first, end) => (end - first > 1 ? `${first}-${end - 1}` : end > first ? `${first}` : "none");
 
 export async function deployPage() {
-  plan ??= await getJson("api/deploy");
+  plan ??= await api("api/deploy");
   let model = null; // the checked model, in contract units (integers as decimal strings)
   let fileName = ""; // the name a file gives (as the CLI's --name default), kept until the user types one
   const fileInput = h("input", { type: "file", id: "model-file", accept: ".json,application/json", "aria-label": "model file" });
@@ -63,7 +52,7 @@ export async function deployPage() {
     showError(null);
     summary.textContent = `Checking ${file.name}…`;
     try {
-      const checked = await post("api/model/check", await file.text());
+      const checked = await api("api/model/check", { method: "POST", body: await file.text() });
       if (checked.error) throw new Error(`${file.name}: ${checked.error}`);
       model = checked.model;
     } catch (failure) {
@@ -90,7 +79,7 @@ export async function deployPage() {
     button.disabled = true;
     const deployer = new Deployer();
     try {
-      const incentive = await post("api/incentive/check", JSON.stringify({ kind: kind.value, ...values }));
+      const incentive = await postJson("api/incentive/check", { kind: kind.value, ...values });
       if (incentive.error) return showError(`Incentive mechanism: ${incentive.error}`);
       progress.replaceChildren(deployer.table);
       const trainer = await deployer.deploy(model, name.value.trim(), description.value, encoder.value.trim() || "none", incentive);
@@ -354,7 +343,7 @@ function throwRefusal(error) {
 }
 
 async function fetchBytecode(contract) {
-  if (!bytecodes.has(contract)) bytecodes.set(contract, (await getJson(`api/bytecode/${contract}`)).bytecode);
+  if (!bytecodes.has(contract)) bytecodes.set(contract, (await api(`api/bytecode/${contract}`)).bytecode);
 }
 
 // The init code that deploys `contract` with these constructor arguments.

@@ -29,6 +29,25 @@ export const addressLink = (address) => (address ? link(`address/${address}`, ad
 export const gas = (amount) => Number(amount).toLocaleString("en");
 export const isAddress = (text) => /^0x[0-9a-fA-F]{40}$/.test(text);
 
+// A JSON route of the dashboard server: its answer. On an HTTP error, its `error` (the bindings'
+// own words) or what the server said instead, thrown as the message the page shows, with the
+// HTTP status as the error's `status`.
+export async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  if (response.ok) return response.json();
+  const text = await response.text();
+  let error = null;
+  try {
+    error = JSON.parse(text).error ?? null;
+  } catch {
+    // not JSON: the server's own words below
+  }
+  throw Object.assign(new Error(error ?? `the dashboard server answered ${response.status}: ${text}`), { status: response.status });
+}
+
+export const postJson = (path, body) => api(path, {
+  method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
 // A box to open a contract's page by its address: `route` is the page's hash before the address.
 export function addressForm(id, route, what, button) {
   const form = h("form", { id },

@@ -3,22 +3,15 @@
 // the dashboard's market routes (dashboard/market.py), which split, commit, score and keep the
 // secrets with the Python bindings. Transactions go through chain.wallet.send.
 import { ethers } from "./abi.js";
-import { chain } from "./dom.js";
+import { api, chain, postJson } from "./dom.js";
 
 // A field of a form the page cannot use; the message names it.
 export class FieldError extends Error {}
 
 // A POST to one of the dashboard's market routes; its 400's message is the bindings' own.
-export async function post(route, body) {
-  const response = await fetch(`api/market/${route}`, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-  });
-  const answer = await response.json().catch(() => ({ error: `the dashboard answered HTTP ${response.status}` }));
-  if (!response.ok) throw new Error(answer.error);
-  return answer;
-}
+export const post = (route, body) => postJson(`api/market/${route}`, body);
 
-export const fetchConfig = async () => (await fetch("api/market/config")).json();
+export const fetchConfig = () => api("api/market/config");
 
 // A file the user chose, as the base64 the routes take.
 export async function fileBase64(input, name) {

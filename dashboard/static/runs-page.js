@@ -4,19 +4,11 @@
 // runs overlays them as `sumchain simulate combine` does; a run's file can also be opened from disk. The
 // server validates the files and computes every series (dashboard/runs.py); this page only draws them.
 import { Chart } from "./build/vendor.js";
-import { h, short, table } from "./dom.js";
+import { api, h, short, table } from "./dom.js";
 
 const ACCURACY_AXIS_MAX = 105; // the HTML chart's right axis: accuracy in %, with room above 100
 let shown = null; // the Chart on the page: destroyed before the next is drawn
 let latest = 0; // the latest chart asked for: an older answer still in flight draws nothing
-
-// A JSON route's answer; its `error` (or its HTTP status) thrown as the message the page shows.
-async function api(path, options) {
-  const response = await fetch(path, options);
-  const answer = response.headers.get("Content-Type")?.startsWith("application/json") ? await response.json() : {};
-  if (!response.ok) throw new Error(answer.error ?? `the dashboard answered HTTP ${response.status} ${response.statusText}`);
-  return answer;
-}
 
 const percent = (fraction) => `${(100 * fraction).toFixed(1)}%`;
 
@@ -116,7 +108,7 @@ function uploadBox(place, list = null) {
         about.replaceChildren(table(HEAD, h("tr", { class: "uploaded-row" }, summaryCells(answer.summary))));
         return answer.chart;
       }, (error) => {
-        throw new Error(/HTTP 413/.test(error.message) ? `${file.name} is larger than the dashboard takes in one request: save it in the --runs directory instead.` : error.message);
+        throw new Error(error.status === 413 ? `${file.name} is larger than the dashboard takes in one request: save it in the --runs directory instead.` : error.message);
       });
     showChart(place, loading);
   });
