@@ -77,11 +77,12 @@ class Chain(DevTools):
         throw_on_failures: bool = False,
         clock: Callable[[], float] = time.time,
         ml_precompiles: bool = True,
+        fast_paths: bool = True,
     ) -> None:
         self.genesis = genesis
         self.store = store
         self.chain_id = genesis.chain_id
-        self.vm_class = vm_class_for(genesis.hardfork, ml_precompiles)
+        self.vm_class = vm_class_for(genesis.hardfork, ml_precompiles, fast_paths)
         self.calldata_floor = since_prague(genesis.hardfork)
         self.chaindb = ChainDB(store, self.vm_class)
         self.builder = BlockBuilder(self.vm_class, genesis, self.chaindb)

@@ -22,6 +22,7 @@ from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
 from eth.vm.memory import Memory
 
+from vm.interpreter import with_fast_paths
 from vm.osaka import TX_MAX_GAS_LIMIT, OsakaComputation, OsakaState, OsakaVM, is_osaka
 from vm.precompiles import ML_PRECOMPILES, PRECOMPILES
 
@@ -170,14 +171,16 @@ PLAIN_VM_CLASSES: dict[str, type[VirtualMachineAPI]] = {
 }
 
 
-def vm_class_for(hardfork: str, ml_precompiles: bool = True) -> type[VirtualMachineAPI]:
-    """The VM class for a genesis hardfork name, with or without the ML precompiles; ValueError names the choices."""
+def vm_class_for(hardfork: str, ml_precompiles: bool = True, fast_paths: bool = True) -> type[VirtualMachineAPI]:
+    """The VM class for a genesis hardfork name, with or without the ML precompiles, on the fast
+    interpreter (vm/interpreter.py) or on stock py-evm's; ValueError names the choices."""
     try:
-        return (VM_CLASSES if ml_precompiles else PLAIN_VM_CLASSES)[hardfork]
+        vm_class = (VM_CLASSES if ml_precompiles else PLAIN_VM_CLASSES)[hardfork]
     except KeyError:
         raise ValueError(
             f"unsupported hardfork {hardfork!r} (supported: {', '.join(VM_CLASSES)})"
         ) from None
+    return with_fast_paths(vm_class) if fast_paths else vm_class
 
 
 def since_prague(hardfork: str) -> bool:
