@@ -51,6 +51,21 @@ def sumchain_node(*extra: str, hardfork: str | None = None) -> Iterator[str]:
             stop(process)
 
 
+def child_rss_mib(command_part: str) -> float | None:
+    """The resident size (MiB, /proc's VmRSS) of this process's child whose command line holds
+    ``command_part`` (the node ``sumchain_node`` started); None when there is none."""
+    for status in pathlib.Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            if int(fields.get("PPid", "0")) != os.getpid():
+                continue
+            if command_part in (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode():
+                return round(int(fields["VmRSS"].split()[0]) / 1024, 1)
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
+
+
 def stop(process: subprocess.Popen) -> None:
     """Terminate a node, and kill it if it has not gone within 30 s."""
     process.terminate()

@@ -5,11 +5,19 @@ Run: ``sumchain bench node [--against URL]`` (or ``.venv/bin/python -m bench.nod
 requests) and with ``--clients`` concurrent clients (aiohttp, one connection each):
 
 - ``eth_blockNumber``;
-- ``eth_call`` of a view (``NodeBench.values(uint256)``, contracts/bench/NodeBench.sol);
+- ``eth_call`` of a view that reads one storage slot (``NodeBench.values(uint256)``,
+  contracts/bench/NodeBench.sol);
 - ``eth_getLogs`` returning the 50 ``Stored`` logs of 50 ``NodeBench.store`` transactions;
 - automined transfers (1 wei, signed raw type-2 transactions; one sender per client);
+- ``predict``: ``eth_call`` of the SUM classifier's ``predict(int64[])`` on the d=1,000 model below
+  (a quarter of the read rows' requests: each is a 32 KB call);
 - SUM ``addData(int64[],uint64)`` on a d=1,000 dense perceptron with a Stakeable64 incentive
   (unit-norm random samples scaled by 1e9, random labels; one sender per client).
+
+With ``--mine N`` each node then mines N empty blocks (``anvil_mine``, or ``hardhat_mine`` on
+Hardhat, 10,000 a request), and sumchain's resident size is read from /proc before and after
+(``rss_mib``, ``rss_mib_after_mining`` in its node entry): its caches are bounded, so mining more
+blocks must not grow it without limit.
 
 With ``--against URL`` the same workload then runs on that node. It needs only the standard API and
 one unlocked account (its first ``eth_accounts``): no mnemonic or chain id is assumed. The bench keys
@@ -64,7 +72,7 @@ import numpy as np
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from bench.harness import machine, progress, sumchain_node
+from bench.harness import child_rss_mib, machine, progress, sumchain_node
 from bench.report import DOC, write_section
 from contracts.bindings.contract import Connection, Function, artifact
 from contracts.bindings.deploy import STAKEABLE, IncentiveSettings, deploy
@@ -79,10 +87,13 @@ VALUES = Function("values", ("uint256",), ("uint256",))
 RESULTS = ROOT / "bench" / "results" / "node.json"
 CHART = ROOT / "docs" / "node.png"
 OURS = "sumchain"
-WORKLOADS = ("eth_blockNumber", "eth_call", "eth_getLogs", "transfers", "addData")
+OWN_NODE = "sumchain node --in-memory"  # in the command line of the node bench.harness starts
+WORKLOADS = ("eth_blockNumber", "eth_call", "eth_getLogs", "predict", "transfers", "addData")
+MODEL_WORKLOADS = ("predict", "addData")  # the d=1000 model is deployed when one of them runs
 TRANSACTIONS = ("transfers", "addData")
-LABELS = {"eth_blockNumber": "eth_blockNumber", "eth_call": "eth_call (a view)",
-          "eth_getLogs": "eth_getLogs (50 logs)", "transfers": "automined transfers",
+LABELS = {"eth_blockNumber": "eth_blockNumber", "eth_call": "eth_call (a view reading one storage slot)",
+          "eth_getLogs": "eth_getLogs (50 logs)", "predict": "SUM predict (eth_call), d=1000",
+          "transfers": "automined transfers",
           "addData": "SUM addData, d=1000 perceptron"}
 LOGS = 50
 DIMENSION = 1000
@@ -359,15 +370,24 @@ async def workloads(node: Node, settings: dict[str, int], rng: np.random.Generat
         if not isinstance(out, str) or int(out, 16) != 2:
             raise BenchError(f"eth_call of NodeBench.values(1) returned {out!r}, not 2")
 
-    reads_ = [("eth_blockNumber", "eth_blockNumber", [], lambda out: None),
-              ("eth_call", "eth_call", [view, "latest"], expect_value),
-              ("eth_getLogs", "eth_getLogs", [filter_], expect_logs)]
+    def expect_class(out: Any) -> None:
+        if not isinstance(out, str) or int(out, 16) not in (0, 1):
+            raise BenchError(f"predict returned {out!r}, not a class of the two")
+
+    requests = settings["requests"]
+    reads_ = [("eth_blockNumber", "eth_blockNumber", [], lambda out: None, requests),
+              ("eth_call", "eth_call", [view, "latest"], expect_value, requests),
+              ("eth_getLogs", "eth_getLogs", [filter_], expect_logs, requests)]
+    if node.classifier:
+        sample = normalize(rng.normal(size=DIMENSION).tolist())
+        predict = {"to": node.classifier, "data": "0x" + PREDICT.encode(sample).hex()}
+        reads_.append(("predict", "eth_call", [predict, "latest"], expect_class,
+                       max(requests // 4, settings["clients"])))
     counts = sorted({1, settings["clients"]})
     skip = settings["skip"]
-    for workload, method, params, check in reads_:
+    for workload, method, params, check, count in reads_:
         for clients in (counts if workload not in skip else []):
-            rows.append(await _step(node, workload, reads(node, workload, method, params, settings["requests"],
-                                                           clients, check)))
+            rows.append(await _step(node, workload, reads(node, workload, method, params, count, clients, check)))
     for clients in (counts if "transfers" not in skip else []):
         max_fee = await fees(node)
         shares = [[sign(node, key, max_fee, to=RECIPIENT, value=1, gas=21_000)
@@ -404,8 +424,35 @@ async def run_node(node: Node, settings: dict[str, int]) -> list[dict[str, Any]]
     node.client_version, node.chain_id, node.mode = await identify(node.url)
     print(f"{node.name}: {node.client_version} at {node.url}, chain id {node.chain_id}, {node.mode}", flush=True)
     rng = np.random.default_rng(17)
-    await setup(node, settings["clients"], rng, model="addData" not in settings["skip"])
-    return await workloads(node, settings, rng)
+    await setup(node, settings["clients"], rng, model=not set(MODEL_WORKLOADS) <= set(settings["skip"]))
+    rows = await workloads(node, settings, rng)
+    if node.name == OURS:
+        node.info["rss_mib"] = child_rss_mib(OWN_NODE)
+    if settings["mine"]:
+        await mine(node, settings["mine"])
+    return rows
+
+
+MINE_CHUNK = 10_000  # blocks one anvil_mine may make on sumchain (node.chain.MAX_MINED_BLOCKS)
+
+
+async def mine(node: Node, blocks: int) -> None:
+    """Mine ``blocks`` empty blocks; sumchain's resident size after them goes in its node entry."""
+    method = "hardhat_mine" if node.client_version.lower().startswith("hardhat") else "anvil_mine"
+    bar = progress(blocks, f"{node.name}: mining {blocks:,} blocks")
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3600)) as session:
+        done = 0
+        while done < blocks:
+            chunk = min(MINE_CHUNK, blocks - done)
+            await rpc(session, node.url, method, [hex(chunk)])
+            done += chunk
+            bar.update(chunk)
+    bar.close()
+    node.info["blocks_mined"] = blocks
+    if node.name == OURS:
+        node.info["rss_mib_after_mining"] = child_rss_mib(OWN_NODE)
+        print(f"  {node.name}: resident {node.info['rss_mib']} MiB after the workloads, "
+              f"{node.info['rss_mib_after_mining']} MiB after {blocks:,} more blocks", file=sys.stderr)
 
 
 def measure_node(node: Node, settings: dict[str, int]) -> list[dict[str, Any]]:
@@ -528,13 +575,17 @@ def markdown(result: dict[str, Any], chart_name: str = "node.png") -> str:
         lines += ["ratio = sumchain's rate / the other node's (above 1: sumchain is faster).", ""]
     if other and other["name"].lower().startswith("hardhat"):
         lines += goals(rows, ours["name"], other["name"])
-    if "addData" not in settings.get("skip", []):
+    if not set(MODEL_WORKLOADS) <= set(settings.get("skip", [])):
         lines += [f"SUM model: d={settings['dimension']:,} dense perceptron, Stakeable64 (cost weight 1e9 wei), "
                   "deployed through `contracts.bindings`; "
                   + "; ".join(f"{n['name']} ({n['mode']}): {n.get('deploy_transactions', 0)} deployment "
                               f"transactions, {n.get('deploy_gas', 0):,} gas in {n.get('deploy_seconds', 0):.1f} s, "
                               f"median addData gasUsed {n.get('add_data_gas_used', 0):,}" for n in result["nodes"])
                   + ".", ""]
+    if ours.get("rss_mib") is not None:
+        lines += [f"sumchain's resident size: {ours['rss_mib']:,} MiB after the workloads"
+                  + (f", {ours['rss_mib_after_mining']:,} MiB after {ours['blocks_mined']:,} more (empty) blocks"
+                     if ours.get("rss_mib_after_mining") is not None else "") + ".", ""]
     if other:  # the profile is told once, in the section of sumchain alone
         lines += ["What bounds sumchain: see \"JSON-RPC over HTTP (loopback)\", the section of sumchain alone.", ""]
     else:
@@ -562,7 +613,7 @@ def chart(result: dict[str, Any], path: pathlib.Path) -> None:
     axis.set_yscale("log")
     axis.set_ylabel("requests or transactions per second (log)")
     short = {"eth_blockNumber": "blockNumber", "eth_call": "eth_call", "eth_getLogs": "getLogs (50)",
-             "transfers": "transfers", "addData": "SUM addData"}
+             "predict": "SUM predict", "transfers": "transfers", "addData": "SUM addData"}
     axis.set_xticks(positions, [f"{short[w]}\n{c} client{'s' * (c > 1)}" for w, c in groups], fontsize=8)
     low, high = axis.get_ylim()
     axis.set_ylim(low, high * 2)  # room for the bars' labels
@@ -583,6 +634,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--transfers", type=int, default=500, metavar="N", help="transfers per row (500)")
     parser.add_argument("--adds", type=int, default=40, metavar="N", help="addData transactions per row (40)")
     parser.add_argument("--clients", type=int, default=4, metavar="N", help="concurrent clients (4)")
+    parser.add_argument("--mine", type=int, default=0, metavar="N", help="then mine N empty blocks on each node "
+                        "and report sumchain's resident size after them (0)")
     parser.add_argument("--skip", action="append", default=[], choices=WORKLOADS, metavar="WORKLOAD",
                         help=f"leave a workload out (repeatable): {', '.join(WORKLOADS)}")
     parser.add_argument("--quick", action="store_true",
@@ -594,6 +647,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         for name, value in QUICK.items():
             setattr(args, name, value)
+    if args.mine < 0:
+        parser.error("--mine must be at least 0")
     for name in ("requests", "transfers", "adds", "clients"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
@@ -613,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = parse(raw)
     settings = {"requests": args.requests, "transfers": args.transfers, "adds": args.adds, "clients": args.clients,
-                "quick": args.quick, "skip": sorted(set(args.skip)), "logs": LOGS, "dimension": DIMENSION}
+                "quick": args.quick, "mine": args.mine, "skip": sorted(set(args.skip)), "logs": LOGS, "dimension": DIMENSION}
     started = time.perf_counter()
     try:
         other = None

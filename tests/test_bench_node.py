@@ -19,7 +19,7 @@ ROW_FIELDS = {"workload", "unit", "clients", "node", "count", "seconds", "per_se
 
 def test_quick_bench_against_a_node_without_precompiles(tmp_path):
     with sumchain_node("--no-ml-precompiles") as other:
-        assert main(["--quick", "--out", str(tmp_path), "--against", other]) == 0
+        assert main(["--quick", "--mine", "3", "--out", str(tmp_path), "--against", other]) == 0
     result = json.loads((tmp_path / "node.json").read_text())
     assert {"machine", "command", "settings", "nodes", "rows"} <= result.keys()
     assert {"date", "cores", "memory_gib"} <= result["machine"].keys()
@@ -33,6 +33,7 @@ def test_quick_bench_against_a_node_without_precompiles(tmp_path):
     assert (ours["name"], ours["mode"]) == ("sumchain", "precompiles")
     assert theirs["mode"] == "fallback" and theirs["name"] != ours["name"] and theirs["url"] == other
     assert theirs["add_data_gas_used"] > ours["add_data_gas_used"]  # the Solidity paths cost more gas
+    assert ours["rss_mib"] > 0 and ours["rss_mib_after_mining"] > 0 and ours["blocks_mined"] == 3
 
     rows = result["rows"]
     for row in rows:
@@ -43,6 +44,7 @@ def test_quick_bench_against_a_node_without_precompiles(tmp_path):
     assert {row["count"] for row in rows if row["workload"] == "addData"} == {4}
 
     text = (tmp_path / "node.md").read_text()
+    assert "resident size" in text and "after 3 more (empty) blocks" in text
     assert "| workload | clients | sumchain /s |" in text and theirs["name"] in text and "ratio" in text
     assert (tmp_path / "node.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

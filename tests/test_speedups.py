@@ -80,3 +80,39 @@ def test_decode_raw_refuses_what_rusty_rlp_refuses(bad: bytes) -> None:
         speedups._rusty_decode_raw(bad, True, False)
     with pytest.raises(DecodingError):
         speedups.decode_raw(bad, True, False)
+
+
+NODES = st.recursive(st.binary(max_size=40), lambda children: st.lists(children, max_size=17), max_leaves=30)
+
+
+@given(NODES)
+def test_decode_node_remembers_without_sharing(node) -> None:
+    """The remembering decoder answers as trie's own, and each answer is the caller's to edit."""
+    encoded = rlp.encode(node)
+    original = speedups.ORIGINALS["decode_node"]
+    first = speedups.decode_node(encoded)
+    assert first == original(encoded)
+    if isinstance(first, list):
+        first.append(b"edited")  # the trie edits decoded nodes in place
+        for item in first:
+            if isinstance(item, list):
+                item.append(b"edited")
+    assert speedups.decode_node(encoded) == original(encoded)
+    assert trie.hexary.decode_node is speedups.decode_node
+
+
+@given(st.dictionaries(st.binary(min_size=1, max_size=8), st.binary(min_size=1, max_size=40), max_size=20),
+       st.lists(st.binary(min_size=1, max_size=8), max_size=10))
+def test_trie_reads_by_root_match_a_fresh_walk(items, probes) -> None:
+    """Reads answered from the remembered (root, key) values equal a walk of the trie, before and
+    after the trie changes under the same object."""
+    db: dict = {}
+    tree = trie.hexary.HexaryTrie(db)
+    for key, value in items.items():
+        tree[key] = value
+    for key in list(items) + probes:
+        assert tree.get(key) == speedups._trie_get(tree, key)
+    for key in list(items)[:3]:
+        tree[key] = b"changed"
+        assert tree.get(key) == b"changed" == speedups._trie_get(tree, key)
+    assert trie.hexary.HexaryTrie.get is speedups.trie_get
