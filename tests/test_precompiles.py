@@ -467,7 +467,8 @@ def test_without_ml_precompiles_the_addresses_are_empty_accounts(dev_genesis):
 def test_cancun_has_them_too(dev_genesis):
     from vm.fork import PlainCancunVM, SumchainCancunVM, vm_class_for
 
-    assert vm_class_for("cancun") is SumchainCancunVM and vm_class_for("cancun", False) is PlainCancunVM
+    assert issubclass(vm_class_for("cancun"), SumchainCancunVM) and issubclass(vm_class_for("cancun", False), PlainCancunVM)
+    assert vm_class_for("cancun", fast_paths=False) is SumchainCancunVM  # the stock interpreter
     chain = Chain.open(dev_genesis.with_overrides(hardfork="cancun"), None)
     try:
         result = call(chain, "VDOT", encode_input(PACKED, [], [[2, 3], [4, 5]]))
