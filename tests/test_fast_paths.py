@@ -114,8 +114,8 @@ def test_random_workloads_make_the_same_chain(programs, transfer):
         stock.close()
 
 
-def test_the_sum_flow_makes_the_same_chain(probe_code):
-    """A contract deployment and calls into it (the Probe), on both chains: the same blocks."""
+def test_a_deployment_makes_the_same_chain(probe_code):
+    """Deploying the Probe contract on both chains: the same blocks."""
     fast, stock = chains()
     try:
         for chain in (fast, stock):

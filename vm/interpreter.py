@@ -29,6 +29,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from eth.abc import ComputationAPI, VirtualMachineAPI
+from eth.constants import UINT_256_MAX
 from eth.exceptions import FullStack, InsufficientStack, InvalidInstruction, InvalidJumpDestination
 from eth.vm.code_stream import CodeStream
 from eth.vm.logic import duplication, flow, stack as stack_logic, swap
@@ -36,8 +37,6 @@ from eth.vm.opcode import _FastOpcode
 from eth.vm.opcode_values import JUMPDEST
 from eth.vm.stack import Stack
 
-UINT_256_MAX = 2**256 - 1
-STACK_LIMIT = 1024
 ANALYSED_CODES = 512  # contracts whose jump analysis is kept (each holds two sets of positions)
 
 
